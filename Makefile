@@ -1,0 +1,27 @@
+# make test: install what the tests need (Chromium, npm packages), then vet
+# and run every test under the race detector.
+GO ?= go
+FUZZTIME ?= 20s
+
+.PHONY: test deps vet race fuzz bench
+
+test: deps vet race
+
+deps:
+	./scripts/install-test-deps.sh
+
+vet:
+	$(GO) vet ./...
+
+race:
+	$(GO) test -race -count=1 ./...
+
+# Each fuzz target runs for FUZZTIME (go test -fuzz takes one target at a time).
+fuzz:
+	@for t in $$($(GO) test -list '^Fuzz' ./protocols/http | grep '^Fuzz'); do \
+		echo "fuzz $$t for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./protocols/http || exit 1; \
+	done
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./timer ./protocols/...

@@ -1,0 +1,112 @@
+// Package protocols defines the contract between a connection and the
+// application protocol spoken on it, after workerman's ProtocolInterface
+// (input, decode, encode).
+//
+// A Protocol is stateless and shared by every connection of a worker; it
+// creates one Codec per connection, and the codec keeps whatever state the
+// protocol needs between reads (how far it has scanned, a parser's state).
+//
+// # How a connection drives a codec
+//
+// The connection keeps the bytes it has received but not yet consumed in one
+// buffer. While that buffer is not empty it calls Input with all of it:
+//
+//   - Input returns 0 when the next package is not complete yet. The
+//     connection waits for more bytes and calls Input again with the same
+//     buffer grown at its end, so a codec may remember how much it has already
+//     scanned: input arriving in pieces must cost O(n) overall.
+//   - Input returns n > 0 when buf[:n] is one whole package. The connection
+//     calls Decode(buf[:n]), dispatches the message, drops those n bytes and
+//     goes on with the rest (pipelined packages).
+//   - Input returns an error when the input can never become a valid package.
+//     If the error implements Replier, its reply is written; then the
+//     connection is closed.
+//
+// Slices passed to Input and Decode point into buffers that are reused as
+// soon as the call returns: a codec or a decoded message must copy whatever
+// it keeps.
+//
+// # Locking
+//
+// Every codec method is called with the connection's codec lock held, so a
+// codec needs no locking of its own, but it must not call back into the
+// connection's Send or Close from inside a codec method (that would deadlock).
+// Input and Decode run on the connection's event loop; Encode runs on
+// whichever goroutine sends.
+package protocols
+
+import "errors"
+
+// Protocol is a stateless description of a wire protocol. Implementations are
+// registered with the worker package under a URL scheme ("text", "frame",
+// "http").
+type Protocol interface {
+	// Name is the scheme the protocol is known by, such as "text".
+	Name() string
+	// NewCodec returns the per-connection state for one new connection.
+	NewCodec(c Conn) Codec
+}
+
+// Codec is one connection's encoder and decoder.
+type Codec interface {
+	// Input reports the length of the package at the start of buf: 0 when
+	// more bytes are needed, n > 0 when buf[:n] is complete, or an error when
+	// the connection must be closed.
+	Input(buf []byte) (int, error)
+	// Decode turns one complete package into a message. pkg is only valid
+	// during the call.
+	Decode(pkg []byte) (any, error)
+	// Encode appends the wire form of msg to dst and returns the result.
+	Encode(dst []byte, msg any) ([]byte, error)
+}
+
+// Conn is what a codec may know of its connection. It is implemented by
+// *connection.TcpConnection; codecs receive it in NewCodec.
+type Conn interface {
+	// ID is the connection's unique, increasing id.
+	ID() uint64
+	// MaxPackageSize is the largest package the codec may accept.
+	MaxPackageSize() int
+	// CloseAsync asks for the connection to be closed once its pending
+	// output is written. Unlike Close it never blocks on the codec lock, so a
+	// codec may call it from a timer callback or from a codec method.
+	CloseAsync()
+}
+
+// Replier is implemented by errors that carry bytes to send to the peer
+// before the connection is closed, such as an HTTP 400 response.
+type Replier interface {
+	error
+	Reply() []byte
+}
+
+// Sequencer is implemented by request/response codecs (HTTP) that must answer
+// messages strictly in order and tell the connection when to stop.
+type Sequencer interface {
+	// Ready reports whether the connection may dispatch the next decoded
+	// message now. It is false while a reply to the previous one is owed; the
+	// connection tries again after each Encode.
+	Ready() bool
+	// Interim returns bytes to write at once, before the next package is
+	// complete (HTTP's "100 Continue"), or nil. The connection calls it after
+	// every Input that returned 0.
+	Interim() []byte
+	// CloseAfterWrite reports that the output encoded so far ends the
+	// conversation: the connection closes once it is written.
+	CloseAfterWrite() bool
+}
+
+// Releaser is implemented by codecs that hold resources (timers, pooled
+// buffers) to free when their connection closes. Release is called once,
+// with the codec lock held, after the connection's OnClose.
+type Releaser interface {
+	Release()
+}
+
+// ErrPackageTooLarge is returned by Input when a package would exceed the
+// connection's MaxPackageSize.
+var ErrPackageTooLarge = errors.New("protocols: package exceeds MaxPackageSize")
+
+// ErrUnsupportedMessage is returned by Encode for a message type the
+// protocol cannot encode.
+var ErrUnsupportedMessage = errors.New("protocols: unsupported message type")
