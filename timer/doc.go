@@ -1,0 +1,33 @@
+// Package timer provides workerman-style timers (Timer::add / Timer::del)
+// backed by a hierarchical timing wheel.
+//
+// A Wheel keeps every pending timer as a fixed-size entry in a slab (a list
+// of fixed-size chunks with a free list) and threads the entries through
+// four wheel levels of 256 slots each with intrusive int32 linked lists. The
+// resolution is one millisecond; level 0 covers the next 256 ms, level 1 the
+// next ~65 s, level 2 the next ~4.6 h and level 3 the next ~49.7 days (longer
+// timers are parked in level 3 and re-filed when they come round). Add, Once
+// and Del are O(1) and allocate nothing besides the caller's closure; an ID
+// is generation<<32 | slot, so Del needs no map.
+//
+// # Where callbacks run
+//
+// Each Wheel has at most one driver goroutine. Every callback of that wheel
+// runs on it, one at a time, in due order, much like callbacks on
+// workerman's event loop. A callback therefore must not block for long: it
+// delays every other timer of the same wheel. Callbacks may freely call
+// Add, Once, Del and DelAll on any wheel (including deleting themselves via
+// the id they receive), and may call goroutine-safe methods of other
+// packages.
+//
+// A panic in a callback is recovered and logged with its stack through
+// log/slog; the wheel keeps running and a persistent timer stays scheduled.
+//
+// The driver goroutine does not tick: it sleeps until the next due time. It
+// exits once nothing has been pending for a short grace period (idleLinger,
+// 20 ms, so that tight Add/Del loops do not start a goroutine per timer) and
+// is started again by the next Add or Once. Close stops it for good.
+//
+// The package-level functions Add, Once, Del, DelAll and Len use a default
+// wheel that is never closed.
+package timer
