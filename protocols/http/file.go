@@ -1,0 +1,232 @@
+package http
+
+import (
+	"errors"
+	"io"
+	"io/fs"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// inlineFileLimit is the size below which a file's bytes are read into the
+// response; larger files are streamed by the codec under backpressure.
+const inlineFileLimit = 2 << 20
+
+// fileSpec is the file a Response sends as its body.
+type fileSpec struct {
+	path           string
+	offset, length int64
+}
+
+// WithFile makes the response send the file at path instead of its body:
+// length bytes from offset, where a length of 0 means "to the end of the
+// file" (negative values count as 0; an offset past the end sends nothing).
+// That slice is the representation: a client's Range applies within it.
+//
+// When the response is sent the file is opened and checked: a missing file
+// gets 404, a directory, a non-regular or an unreadable file 403. With
+// status 200 (the default), If-Modified-Since may give 304 and a single
+// byte Range 206 or 416. Content-Type is derived from the extension unless
+// set, Last-Modified from the file's modification time unless set.
+func (r *Response) WithFile(path string, offset, length int64) *Response {
+	r.file = &fileSpec{path: path, offset: max(offset, 0), length: max(length, 0)}
+	return r
+}
+
+// hasFile reports whether r sends a file (and must go through prepareFile).
+func (r *Response) hasFile() bool { return r != nil && r.file != nil }
+
+// prepareFile resolves the file response r against the request's
+// If-Modified-Since and Range header values (pass "" for requests they do
+// not apply to: only GET and HEAD honour them).
+//
+// head is always the response to encode with appendResponse; it is a new
+// Response and r is not modified. When the file section is smaller than
+// inlineFileLimit its bytes are in head's body and f is nil. Otherwise f is
+// the open file: after encoding head (which declares Content-Length n) the
+// codec must send n bytes of f starting at off, then close f; for a HEAD
+// request it just closes f.
+//
+// err is informational (for logging): a missing file gives a 404 head, a
+// directory or permission problem a 403 head, another I/O error a 500 head,
+// each with err describing the cause. If r has no file, head is r.
+func prepareFile(r *Response, ifModifiedSince, rangeHeader string) (head *Response, f *os.File, off, n int64, err error) {
+	if !r.hasFile() {
+		return r, nil, 0, 0, nil
+	}
+	spec := *r.file
+	f, err = os.Open(spec.path)
+	if err != nil {
+		return fileErrorResponse(err), nil, 0, 0, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return fileErrorResponse(err), nil, 0, 0, err
+	}
+	if !st.Mode().IsRegular() {
+		f.Close()
+		err = &fs.PathError{Op: "open", Path: spec.path, Err: errNotRegularFile}
+		return fileErrorResponse(err), nil, 0, 0, err
+	}
+
+	// The representation is the slice [start, end) of the file.
+	size := st.Size()
+	start := min(spec.offset, size)
+	end := size
+	if spec.length > 0 && spec.length < size-start {
+		end = start + spec.length
+	}
+	total := end - start
+
+	head = &Response{status: r.Status(), reason: r.reason, err: r.err}
+	head.headers = make([]headerField, 0, len(r.headers)+5)
+	for _, h := range r.headers {
+		switch classifyHeader(h.name) {
+		case hdrContentLength, hdrTransferEncoding:
+			continue // framing is ours
+		}
+		if strings.EqualFold(h.name, "content-range") {
+			continue
+		}
+		head.headers = append(head.headers, h)
+	}
+	if head.Header("Last-Modified") == "" {
+		head.headers = append(head.headers, headerField{"Last-Modified", formatHTTPDate(st.ModTime())})
+	}
+
+	off, n = start, total
+	if head.status == 200 {
+		if ims, ok := parseHTTPDate(strings.TrimSpace(ifModifiedSince)); ok && ifModifiedSince != "" &&
+			!st.ModTime().Truncate(1e9).After(ims) {
+			f.Close()
+			head.status = 304
+			return head, nil, 0, 0, nil
+		}
+		head.headers = append(head.headers, headerField{"Accept-Ranges", "bytes"})
+		first, last, res := parseSingleRange(rangeHeader, total)
+		switch res {
+		case rangeSatisfiable:
+			head.status = 206
+			off, n = start+first, last-first+1
+			head.headers = append(head.headers, headerField{"Content-Range",
+				"bytes " + strconv.FormatInt(first, 10) + "-" + strconv.FormatInt(last, 10) + "/" + strconv.FormatInt(total, 10)})
+		case rangeUnsatisfiable:
+			f.Close()
+			head.status = 416
+			head.headers = append(head.headers, headerField{"Content-Range", "bytes */" + strconv.FormatInt(total, 10)})
+			return head, nil, 0, 0, nil
+		}
+	}
+	if head.Header("Content-Type") == "" {
+		head.headers = append(head.headers, headerField{"Content-Type", contentTypeForPath(spec.path)})
+	}
+
+	if n < inlineFileLimit {
+		buf := make([]byte, n)
+		_, err = io.ReadFull(io.NewSectionReader(f, off, n), buf)
+		f.Close()
+		if err != nil {
+			return fileErrorResponse(err), nil, 0, 0, err
+		}
+		head.body = buf
+		return head, nil, off, n, nil
+	}
+	head.declaredLength, head.hasDeclaredLength = n, true
+	return head, f, off, n, nil
+}
+
+// errNotRegularFile is the cause reported for directories, devices, pipes.
+var errNotRegularFile = errors.New("not a regular file")
+
+// fileErrorResponse returns the response for a file that cannot be served.
+func fileErrorResponse(err error) *Response {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return NewResponse(404, nil, "<h3>404 Not Found</h3>")
+	case errors.Is(err, fs.ErrPermission), errors.Is(err, errNotRegularFile):
+		return NewResponse(403, nil, "<h3>403 Forbidden</h3>")
+	default:
+		return NewResponse(500, nil, "<h3>500 Internal Server Error</h3>")
+	}
+}
+
+// rangeResult is the outcome of parseSingleRange.
+type rangeResult int
+
+const (
+	// rangeIgnored: no Range, an invalid one, another unit, or several
+	// ranges; the whole representation is sent with 200.
+	rangeIgnored rangeResult = iota
+	// rangeSatisfiable: send bytes first..last with 206.
+	rangeSatisfiable
+	// rangeUnsatisfiable: answer 416.
+	rangeUnsatisfiable
+)
+
+// parseSingleRange interprets a Range header value ("bytes=a-b", "bytes=a-"
+// or "bytes=-n") against a representation of size bytes, per RFC 9110
+// section 14.
+func parseSingleRange(h string, size int64) (first, last int64, res rangeResult) {
+	h = strings.Trim(h, " \t")
+	const unit = "bytes="
+	if len(h) < len(unit) || !strings.EqualFold(h[:len(unit)], unit) {
+		return 0, 0, rangeIgnored
+	}
+	spec := strings.Trim(h[len(unit):], " \t")
+	if strings.IndexByte(spec, ',') >= 0 {
+		return 0, 0, rangeIgnored // multiple ranges: send the whole
+	}
+	dash := strings.IndexByte(spec, '-')
+	if dash < 0 {
+		return 0, 0, rangeIgnored
+	}
+	a, b := strings.Trim(spec[:dash], " \t"), strings.Trim(spec[dash+1:], " \t")
+	if a == "" {
+		suffix, ok := parseRangeInt(b)
+		if !ok {
+			return 0, 0, rangeIgnored
+		}
+		if suffix == 0 || size == 0 {
+			return 0, 0, rangeUnsatisfiable
+		}
+		return size - min(suffix, size), size - 1, rangeSatisfiable
+	}
+	first, ok := parseRangeInt(a)
+	if !ok {
+		return 0, 0, rangeIgnored
+	}
+	last = math.MaxInt64
+	if b != "" {
+		if last, ok = parseRangeInt(b); !ok || last < first {
+			return 0, 0, rangeIgnored
+		}
+	}
+	if first >= size {
+		return 0, 0, rangeUnsatisfiable
+	}
+	return first, min(last, size-1), rangeSatisfiable
+}
+
+// parseRangeInt parses a non-empty run of digits; values too large for an
+// int64 saturate at math.MaxInt64 (they are past any file's end anyway).
+func parseRangeInt(s string) (int64, bool) {
+	if s == "" {
+		return 0, false
+	}
+	var v int64
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		if v > (math.MaxInt64-9)/10 {
+			v = math.MaxInt64
+			continue
+		}
+		v = v*10 + int64(c-'0')
+	}
+	return v, true
+}
