@@ -20,6 +20,9 @@
 // the id they receive), and may call goroutine-safe methods of other
 // packages.
 //
+// A callback must not call runtime.Goexit (e.g. testing.T.FailNow): that
+// would end the driver goroutine in the middle of its work.
+//
 // A panic in a callback is recovered and logged with its stack through
 // log/slog; the wheel keeps running and a persistent timer stays scheduled.
 //

@@ -591,6 +591,9 @@ func (w *Wheel) run(done chan struct{}) {
 			target = w.idleDeadline
 		} else {
 			target = w.nextTick()
+			if target == math.MaxInt64 { // nothing filed (cannot happen while count > 0)
+				target = now + idleLingerTicks
+			}
 			if w.idleArmed {
 				if now >= w.idleDeadline {
 					w.idleArmed = false

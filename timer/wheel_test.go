@@ -3,6 +3,7 @@ package timer
 import (
 	"bytes"
 	"log/slog"
+	"math"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -171,6 +172,22 @@ func TestDelUnknown(t *testing.T) {
 	assert.NotEqual(t, id, id2, "slot reuse must change the id")
 	assert.False(t, w.Del(id), "stale id must not delete the new timer")
 	assert.Equal(t, 1, w.Len())
+}
+
+func TestHugeInterval(t *testing.T) {
+	w := newWheel(t)
+	var n atomic.Int32
+	for _, d := range []time.Duration{math.MaxInt64, math.MaxInt64 / 2, 1 << 62} {
+		_, err := w.Once(d, func(ID) { n.Add(1) })
+		require.NoError(t, err)
+		_, err = w.Add(d, func(ID) { n.Add(1) })
+		require.NoError(t, err)
+	}
+	assert.Equal(t, 6, w.Len())
+	warp(w, 100*24*time.Hour)
+	time.Sleep(20 * time.Millisecond)
+	assert.Zero(t, n.Load())
+	assert.Equal(t, 6, w.Len())
 }
 
 func TestDelSelfInCallback(t *testing.T) {
@@ -488,33 +505,38 @@ func TestConcurrentAddDel(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var ids []ID
+			var persistent []ID
 			for i := range ops {
-				var id ID
-				var err error
 				if i%2 == 0 {
-					id, err = w.Once(time.Duration(i%7)*time.Millisecond, fn)
-				} else {
-					id, err = w.Add(time.Duration(i%5+1)*time.Millisecond, fn)
+					// One-shots: some deleted at once, the rest left to fire.
+					id, err := w.Once(time.Duration(i%7)*time.Millisecond, fn)
+					if !assert.NoError(t, err) {
+						return
+					}
+					if i%3 == 0 {
+						w.Del(id)
+					}
+					continue
 				}
+				id, err := w.Add(time.Duration(i%5+1)*time.Millisecond, fn)
 				if !assert.NoError(t, err) {
 					return
 				}
-				ids = append(ids, id)
+				persistent = append(persistent, id)
 				if i%3 == 0 {
-					w.Del(ids[len(ids)/2])
+					w.Del(persistent[len(persistent)/2])
 				}
 				if g == 0 && i%500 == 499 {
 					w.Len()
 				}
 			}
-			for _, id := range ids {
+			for _, id := range persistent {
 				w.Del(id)
 			}
 		}()
 	}
 	wg.Wait()
-	assert.Zero(t, w.Len())
+	require.Eventually(t, func() bool { return w.Len() == 0 }, waitFor, poll, "one-shots must fire")
 	assert.Positive(t, fired.Load())
 }
 
