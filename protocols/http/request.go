@@ -302,7 +302,7 @@ func (r *Request) fieldValue(fields []reqField, name string) string {
 	}
 	var b []byte
 	for _, f := range fields[i:] {
-		if int(f.nameEnd-f.nameStart) == len(name) && reqEqualFold(r.buf[f.nameStart:f.nameEnd], name) {
+		if f.valueEnd > f.valueStart && int(f.nameEnd-f.nameStart) == len(name) && reqEqualFold(r.buf[f.nameStart:f.nameEnd], name) {
 			if len(b) > 0 {
 				b = append(b, ", "...)
 			}
@@ -313,8 +313,8 @@ func (r *Request) fieldValue(fields []reqField, name string) string {
 }
 
 // Header returns the value of the header field name (case-insensitive),
-// "" when absent. Repeated fields are joined with ", " (which allocates;
-// use HeaderValues or Headers to avoid it). Values are trimmed of
+// "" when absent. Repeated fields are joined with ", ", skipping empty
+// ones (which allocates; use HeaderValues or Headers to avoid it). Values are trimmed of
 // surrounding spaces and tabs.
 func (r *Request) Header(name string) string { return r.fieldValue(r.fields, name) }
 
