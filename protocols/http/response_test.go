@@ -324,7 +324,7 @@ func TestResponseParsesWithNetHTTP(t *testing.T) {
 	assert.Equal(t, "one,two,three,data: x\n\n", string(body))
 }
 
-func TestAppendTextResponse(t *testing.T) {
+func TestResponseTextAppend(t *testing.T) {
 	out := appendTextResponse([]byte("pre"), "ok", keepAlive11)
 	assert.Equal(t, "preHTTP/1.1 200 OK\r\nContent-Type: text/html;charset=utf-8\r\nContent-Length: 2\r\n"+
 		"Connection: keep-alive\r\nDate: D\r\n\r\nok", dateLine.ReplaceAllString(string(out), "Date: D\r\n"))
@@ -338,7 +338,7 @@ func TestAppendTextResponse(t *testing.T) {
 	assert.Equal(t, dateLine.ReplaceAll(a, nil), dateLine.ReplaceAll(b, nil))
 }
 
-func TestAppendStreamMessage(t *testing.T) {
+func TestResponseStreamMessage(t *testing.T) {
 	ev := ServerSentEvents{Event: "message", Data: "hello", ID: "1"}
 	tests := []struct {
 		name string
