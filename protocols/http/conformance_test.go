@@ -99,19 +99,25 @@ type driveResult struct {
 // buffer, each complete request is decoded and dropped. It stops after a
 // request that is not keep-alive, as a server closes then.
 func drive(raw []byte, step int, lim Limits) driveResult {
+	if step <= 0 {
+		step = max(len(raw), 1)
+	}
+	var pieces [][]byte
+	for off := 0; off < len(raw); off += step {
+		pieces = append(pieces, raw[off:min(off+step, len(raw))])
+	}
+	return drivePieces(pieces, lim, nil)
+}
+
+// drivePieces is drive with explicit pieces; onRequest, if set, sees each
+// decoded request.
+func drivePieces(pieces [][]byte, lim Limits, onRequest func(*Request)) driveResult {
 	p := NewParser(lim)
 	var req Request
 	var res driveResult
 	var buf []byte
-	if step <= 0 {
-		step = len(raw)
-	}
-	for off := 0; ; {
-		if off < len(raw) {
-			end := min(off+step, len(raw))
-			buf = append(buf, raw[off:end]...)
-			off = end
-		}
+	for k, piece := range pieces {
+		buf = append(buf, piece...)
 		for len(buf) > 0 {
 			n, err := p.Input(buf)
 			if err != nil {
@@ -128,17 +134,23 @@ func drive(raw []byte, step int, lim Limits) driveResult {
 				panic(err)
 			}
 			res.Messages = append(res.Messages, messageOf(&req))
-			buf = buf[n:]
+			if onRequest != nil {
+				onRequest(&req)
+			}
+			// Drop the package as the connection does: later bytes move to
+			// the front of the buffer.
+			buf = append(buf[:0], buf[n:]...)
 			if !req.KeepAlive() {
-				res.Outcome = "close"
-				if len(buf) == 0 && off >= len(raw) {
-					res.Outcome = "ok"
+				res.Outcome = "ok"
+				rest := len(buf)
+				for _, later := range pieces[k+1:] {
+					rest += len(later)
+				}
+				if rest > 0 {
+					res.Outcome = "close" // bytes follow that the server will not read
 				}
 				return res
 			}
-		}
-		if off >= len(raw) {
-			break
 		}
 	}
 	res.Outcome = "ok"

@@ -122,6 +122,6 @@ var (
 	errReqChunkSize      = newParseError(400, "invalid chunk size")
 	errReqChunkSizeOverf = newParseError(400, "chunk size overflow")
 	errReqChunkExt       = newParseError(400, "invalid chunk extension")
-	errReqChunkExtLong   = newParseError(400, "chunk extensions too long")
+	errReqChunkExtLong   = newParseError(400, "chunk extensions or framing overhead too large")
 	errReqChunkDataEnd   = newParseError(400, "chunk data not terminated by CRLF")
 )
