@@ -18,23 +18,36 @@ type cachedDate struct {
 	text [httpDateLen]byte
 }
 
-// dateCache holds the most recently formatted Date value. It is refreshed
-// lazily, by whichever encoder first notices the second has changed; there
-// is no background goroutine.
+// dateCache holds the Date value of the current second, or nil once that
+// second is over. It is filled lazily by the first encoder that needs it;
+// filling it arms a one-shot runtime timer that clears it at the next second
+// boundary. So an encoder pays one atomic load, the clock is read at most
+// once per second while responses are being written, and an idle server
+// runs nothing at all (there is no background goroutine or ticker).
 var dateCache atomic.Pointer[cachedDate]
 
-// currentDate returns the cached IMF-fixdate for the current second,
-// formatting a new one at most once per second (racing encoders may both
-// format it; either result is correct).
+// currentDate returns the cached IMF-fixdate for the current second.
 func currentDate() *cachedDate {
-	now := time.Now()
-	sec := now.Unix()
-	if d := dateCache.Load(); d != nil && d.unix == sec {
+	if d := dateCache.Load(); d != nil {
 		return d
 	}
-	d := &cachedDate{unix: sec}
+	return refreshDate()
+}
+
+// refreshDate formats the current time, publishes it and arms its expiry.
+func refreshDate() *cachedDate {
+	now := time.Now()
+	d := &cachedDate{unix: now.Unix()}
 	now.UTC().AppendFormat(d.text[:0], httpTimeFormat)
-	dateCache.Store(d)
+	if !dateCache.CompareAndSwap(nil, d) {
+		if cur := dateCache.Load(); cur != nil {
+			return cur // another encoder refreshed it first
+		}
+		return d
+	}
+	time.AfterFunc(time.Second-time.Duration(now.Nanosecond()), func() {
+		dateCache.CompareAndSwap(d, nil)
+	})
 	return d
 }
 

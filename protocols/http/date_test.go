@@ -27,6 +27,17 @@ func TestDateCache(t *testing.T) {
 	assert.Equal(t, "GMT", string(a.text[httpDateLen-3:]))
 }
 
+func TestDateCacheExpires(t *testing.T) {
+	d1 := currentDate()
+	// Sleep past the next second boundary (plus timer slack).
+	time.Sleep(time.Second - time.Duration(time.Now().Nanosecond()) + 50*time.Millisecond)
+	d2 := currentDate()
+	assert.Greater(t, d2.unix, d1.unix)
+	parsed, err := time.Parse(httpTimeFormat, string(d2.text[:]))
+	require.NoError(t, err)
+	assert.WithinDuration(t, time.Now(), parsed, 1100*time.Millisecond)
+}
+
 func TestDateFormatAndParse(t *testing.T) {
 	ts := time.Date(1994, 11, 6, 8, 49, 37, 0, time.UTC)
 	assert.Equal(t, "Sun, 06 Nov 1994 08:49:37 GMT", formatHTTPDate(ts))

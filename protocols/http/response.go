@@ -390,7 +390,7 @@ func hasToken(v, token string) bool {
 		} else {
 			v = ""
 		}
-		if strings.EqualFold(strings.Trim(item, " \t"), token) {
+		if strings.EqualFold(trimOWS(item), token) {
 			return true
 		}
 	}
@@ -409,7 +409,7 @@ func lastTokenIsOnlyChunked(v string) bool {
 		} else {
 			v = ""
 		}
-		item = strings.Trim(item, " \t")
+		item = trimOWS(item)
 		if item == "" {
 			continue
 		}
@@ -427,7 +427,7 @@ func isEventStream(v string) bool {
 	if i := strings.IndexByte(v, ';'); i >= 0 {
 		v = v[:i]
 	}
-	return strings.EqualFold(strings.Trim(v, " \t"), "text/event-stream")
+	return strings.EqualFold(trimOWS(v), "text/event-stream")
 }
 
 // isDigits reports whether s is a non-empty run of ASCII digits.
@@ -441,4 +441,16 @@ func isDigits(s string) bool {
 		}
 	}
 	return true
+}
+
+// trimOWS removes leading and trailing spaces and tabs (HTTP's optional
+// whitespace).
+func trimOWS(s string) string {
+	for s != "" && (s[0] == ' ' || s[0] == '\t') {
+		s = s[1:]
+	}
+	for s != "" && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
+		s = s[:len(s)-1]
+	}
+	return s
 }

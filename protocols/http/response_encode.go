@@ -76,6 +76,14 @@ const (
 // classifyHeader identifies the headers the encoder treats specially,
 // without allocating.
 func classifyHeader(name string) int {
+	if len(name) < 4 {
+		return hdrOther
+	}
+	switch name[0] | 0x20 { // ASCII lower case
+	case 'd', 'c', 't':
+	default:
+		return hdrOther
+	}
 	switch len(name) {
 	case 4:
 		if strings.EqualFold(name, "date") {
@@ -136,7 +144,9 @@ func appendResponse(dst []byte, r *Response, ec encodeContext) ([]byte, response
 		return dst, kindComplete, fmt.Errorf("%w: reason %q", ErrInvalidStatusCode, reason)
 	}
 
-	// Validate the headers and find the special ones.
+	// Validate the headers and find the special ones, remembering the
+	// class of the first few for the writing pass.
+	var classes [24]uint8
 	var hasDate, hasContentType, chunked, eventStream bool
 	userLength := ""
 	for i := range r.headers {
@@ -144,7 +154,11 @@ func appendResponse(dst []byte, r *Response, ec encodeContext) ([]byte, response
 		if h.name == "" || !isTokenString(h.name) || !validFieldValue(h.value) {
 			return dst, kindComplete, fmt.Errorf("%w: %q", ErrInvalidResponseHeader, h.name)
 		}
-		switch classifyHeader(h.name) {
+		class := classifyHeader(h.name)
+		if i < len(classes) {
+			classes[i] = uint8(class)
+		}
+		switch class {
 		case hdrDate:
 			hasDate = true
 		case hdrContentType:
@@ -178,7 +192,7 @@ func appendResponse(dst []byte, r *Response, ec encodeContext) ([]byte, response
 	// A user's Content-Length is kept only to tell a HEAD client the length
 	// a GET would have had.
 	keepUserLength := userLength != "" && kind == kindComplete && !bodiless && ec.head && !r.hasDeclaredLength
-	if keepUserLength && !isDigits(strings.Trim(userLength, " \t")) {
+	if keepUserLength && !isDigits(trimOWS(userLength)) {
 		return dst, kindComplete, fmt.Errorf("%w: Content-Length %q", ErrInvalidResponseHeader, userLength)
 	}
 
@@ -190,7 +204,13 @@ func appendResponse(dst []byte, r *Response, ec encodeContext) ([]byte, response
 
 	for i := range r.headers {
 		h := &r.headers[i]
-		switch classifyHeader(h.name) {
+		var class int
+		if i < len(classes) {
+			class = int(classes[i])
+		} else {
+			class = classifyHeader(h.name)
+		}
+		switch class {
 		case hdrConnection:
 			if kind != kindInformational {
 				continue // the server decides

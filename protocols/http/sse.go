@@ -63,10 +63,10 @@ type ServerSentEvents struct {
 
 // validate reports why e cannot be encoded, or nil.
 func (e ServerSentEvents) validate() error {
-	if strings.ContainsAny(e.Event, "\r\n\x00") {
+	if hasLineBreakOrNUL(e.Event) {
 		return fmt.Errorf("%w: event %q", ErrInvalidEventField, e.Event)
 	}
-	if strings.ContainsAny(e.ID, "\r\n\x00") {
+	if hasLineBreakOrNUL(e.ID) {
 		return fmt.Errorf("%w: id %q", ErrInvalidEventField, e.ID)
 	}
 	if e.Retry < 0 {
@@ -129,7 +129,7 @@ func (e ServerSentEvents) Encode() ([]byte, error) {
 // an empty line. An empty s writes one empty line.
 func appendEventLines(dst []byte, prefix, s string) []byte {
 	for {
-		i := strings.IndexAny(s, "\r\n")
+		i := indexLineBreak(s)
 		line := s
 		if i >= 0 {
 			line = s[:i]
@@ -148,4 +148,29 @@ func appendEventLines(dst []byte, prefix, s string) []byte {
 		}
 		s = s[i+1:]
 	}
+}
+
+// indexLineBreak returns the index of the first CR or LF in s, or -1. It
+// scans for LF first and then for CR only before it, so splitting a string
+// into lines with it stays linear.
+func indexLineBreak(s string) int {
+	lf := strings.IndexByte(s, '\n')
+	before := s
+	if lf >= 0 {
+		before = s[:lf]
+	}
+	if cr := strings.IndexByte(before, '\r'); cr >= 0 {
+		return cr
+	}
+	return lf
+}
+
+// hasLineBreakOrNUL reports whether s contains CR, LF or NUL.
+func hasLineBreakOrNUL(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '\r' || c == '\n' || c == 0 {
+			return true
+		}
+	}
+	return false
 }
