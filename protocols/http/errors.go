@@ -114,7 +114,7 @@ var (
 	errReqCLWithTE             = newParseError(400, "Content-Length together with Transfer-Encoding")
 	errReqTENotChunked         = newParseError(400, "Transfer-Encoding does not end with chunked")
 	errReqTEInvalid            = newParseError(400, "invalid Transfer-Encoding")
-	errTEHTTP10             = newParseError(400, "Transfer-Encoding in an HTTP/1.0 request")
+	errTEHTTP10                = newParseError(400, "Transfer-Encoding in an HTTP/1.0 request")
 	errReqTEUnknown            = newParseError(501, "unsupported transfer coding")
 	errReqBodyTooLarge         = newParseError(413, "request body too large")
 
