@@ -264,3 +264,24 @@ func TestFileRangeParse(t *testing.T) {
 		}
 	}
 }
+
+// FuzzFileRange checks that no Range value panics and that a satisfiable
+// range always lies within the representation.
+func FuzzFileRange(f *testing.F) {
+	f.Add("bytes=0-9", int64(100))
+	f.Add("bytes=-5", int64(3))
+	f.Add("bytes=5-", int64(0))
+	f.Add("bytes=9223372036854775807-", int64(1<<62))
+	f.Fuzz(func(t *testing.T, h string, size int64) {
+		if size < 0 {
+			size = -size
+		}
+		if size < 0 {
+			return
+		}
+		first, last, res := parseSingleRange(h, size)
+		if res == rangeSatisfiable {
+			require.True(t, 0 <= first && first <= last && last < size, "%q over %d: %d-%d", h, size, first, last)
+		}
+	})
+}
