@@ -271,7 +271,7 @@ func (p *Parser) Input(buf []byte) (int, error) {
 // (pkg = buf[:n]). req's buffers are reused; pkg is copied, as it is only
 // valid during the call. The parser is then ready for the next request.
 func (p *Parser) Decode(pkg []byte, req *Request) error {
-	if p.state != reqComplete || len(pkg) != p.total {
+	if p.state != reqComplete || len(pkg) != p.total || req == nil {
 		return errReqDecodeState
 	}
 	req.load(p, pkg)

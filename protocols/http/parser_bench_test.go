@@ -110,3 +110,26 @@ func TestChromeGETZeroAlloc(t *testing.T) {
 		t.Fatalf("%v allocations per request, want 0", allocs)
 	}
 }
+
+func TestHeadersIteratorAllocs(t *testing.T) {
+	p := NewParser(Limits{})
+	var req Request
+	n, _ := p.Input(chromeGET)
+	if err := p.Decode(chromeGET[:n], &req); err != nil {
+		t.Fatal(err)
+	}
+	count := 0
+	allocs := testing.AllocsPerRun(100, func() {
+		for name, value := range req.Headers() {
+			count += len(name) + len(value)
+		}
+		for i := 0; i < req.HeaderCount(); i++ {
+			name, value := req.HeaderAt(i)
+			count += len(name) + len(value)
+		}
+	})
+	t.Logf("Headers()+HeaderAt: %v allocs per run", allocs)
+	if allocs != 0 {
+		t.Fatalf("%v allocations, want 0", allocs)
+	}
+}
