@@ -417,6 +417,15 @@ func (p *Parser) requestLineOverLimit(region []byte) *Error {
 // readFieldLines reads header field lines until the empty line.
 func (p *Parser) readFieldLines(buf []byte) *Error {
 	for {
+		if p.scan == p.lineStart && p.fastFieldLine(buf) {
+			if len(p.fields) > p.lim.MaxHeaderCount {
+				return errReqTooManyHeaders
+			}
+			if e := p.noteField(buf, p.fields[len(p.fields)-1]); e != nil {
+				return e
+			}
+			continue
+		}
 		le, lf, atLimit, e := p.nextLine(buf, p.headLimit)
 		if e != nil {
 			return e
@@ -445,6 +454,43 @@ func (p *Parser) readFieldLines(buf []byte) *Error {
 			return e
 		}
 	}
+}
+
+// fastFieldLine is the common case of a field line in one pass: a token,
+// a colon, and a value whose first control byte is the CR of a CRLF, all
+// within the head limit. It appends the field and moves past the line, or
+// returns false having changed nothing, leaving the general path (LF search,
+// then validation) to decide. Its result is always the one the general path
+// would reach.
+func (p *Parser) fastFieldLine(buf []byte) bool {
+	end := len(buf)
+	if end > p.headLimit {
+		end = p.headLimit
+	}
+	ls := p.lineStart
+	i := ls
+	for i < end && reqTchar[buf[i]] {
+		i++
+	}
+	if i == ls || i >= end || buf[i] != ':' {
+		return false
+	}
+	vs := i + 1
+	for vs < end && (buf[vs] == ' ' || buf[vs] == '\t') {
+		vs++
+	}
+	j := reqScanFieldValue(buf[:end], vs)
+	if j+1 >= end || buf[j] != '\r' || buf[j+1] != '\n' {
+		return false
+	}
+	ve := j
+	for ve > vs && (buf[ve-1] == ' ' || buf[ve-1] == '\t') {
+		ve--
+	}
+	p.fields = append(p.fields, reqField{int32(ls), int32(i), int32(vs), int32(ve)})
+	p.scanned += int64(j + 2 - ls)
+	p.scan, p.lineStart = j+2, j+2
+	return true
 }
 
 // reqParseFieldLine parses "field-name ":" OWS field-value OWS" in buf[ls:le].

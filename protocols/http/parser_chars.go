@@ -235,3 +235,27 @@ func reqValidHost(h []byte) bool {
 	}
 	return true
 }
+
+// reqScanFieldValue returns the offset of the first byte at or after i that
+// a field value may not hold (a control other than HTAB, or DEL), or
+// len(b). Eight bytes are checked at a time.
+func reqScanFieldValue(b []byte, i int) int {
+	for i+8 <= len(b) {
+		x := binary.LittleEndian.Uint64(b[i:])
+		y := x ^ (swarLo * 0x7f)
+		if ((x-swarLo*0x20)&^x|(y-swarLo)&^y)&swarHi != 0 {
+			for k := i; k < i+8; k++ {
+				if !reqFieldValueChar[b[k]] {
+					return k
+				}
+			}
+		}
+		i += 8
+	}
+	for ; i < len(b); i++ {
+		if !reqFieldValueChar[b[i]] {
+			return i
+		}
+	}
+	return len(b)
+}
