@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"log/slog"
 	"math"
+	"math/rand/v2"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -564,4 +565,58 @@ func TestPackageLevel(t *testing.T) {
 	DelAll()
 	assert.Zero(t, Len())
 	assert.False(t, Del(id))
+}
+
+// TestRandomWarp files timers across all levels (and beyond the wheel's
+// span), moves the clock forward in random jumps and checks that every
+// timer fires exactly once and never before its due time.
+func TestRandomWarp(t *testing.T) {
+	w := newWheel(t)
+	rng := rand.New(rand.NewPCG(1, 2))
+	const n = 3000
+	type rec struct {
+		due   int64 // lower bound of the due time, wheel clock ns
+		fired atomic.Int32
+		early atomic.Bool
+	}
+	recs := make([]*rec, n)
+	clock := func() int64 { w.mu.Lock(); defer w.mu.Unlock(); return w.nowNs() }
+	maxD := float64(60 * 24 * time.Hour)
+	deleted := map[int]bool{}
+	var ids []ID
+	for i := range recs {
+		r := &rec{}
+		recs[i] = r
+		d := time.Duration(math.Pow(maxD, rng.Float64())) // log-uniform 1ns..60d
+		r.due = clock() + int64(d)
+		id, err := w.Once(d, func(ID) {
+			if clock() < r.due {
+				r.early.Store(true)
+			}
+			r.fired.Add(1)
+		})
+		require.NoError(t, err)
+		ids = append(ids, id)
+		if rng.IntN(10) == 0 {
+			require.True(t, w.Del(id))
+			deleted[i] = true
+		}
+	}
+	for clock() < int64(maxD)+int64(time.Hour) {
+		// log-uniform steps from 100µs to 2 days
+		lo, hi := math.Log(float64(100*time.Microsecond)), math.Log(float64(48*time.Hour))
+		warp(w, time.Duration(math.Exp(lo+(hi-lo)*rng.Float64())))
+		if rng.IntN(8) == 0 {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	require.Eventually(t, func() bool { return w.Len() == 0 }, waitFor, poll)
+	for i, r := range recs {
+		want := int32(1)
+		if deleted[i] {
+			want = 0
+		}
+		assert.Equal(t, want, r.fired.Load(), "timer %d", i)
+		assert.False(t, r.early.Load(), "timer %d fired early", i)
+	}
 }
