@@ -15,7 +15,11 @@ type rawCodec struct{}
 
 func (rawCodec) Input(buf []byte) (int, error) { return len(buf), nil }
 
-func (rawCodec) Decode(pkg []byte) (any, error) { return append([]byte(nil), pkg...), nil }
+func (rawCodec) Decode(pkg []byte) (any, error) {
+	b := make([]byte, len(pkg))
+	copy(b, pkg)
+	return b, nil
+}
 
 func (rawCodec) Encode(dst []byte, msg any) ([]byte, error) { return AppendBytes(dst, msg) }
 

@@ -49,7 +49,9 @@ func (c codec) Input(buf []byte) (int, error) {
 
 // Decode returns a copy of the payload.
 func (c codec) Decode(pkg []byte) (any, error) {
-	return append([]byte(nil), pkg[HeaderSize:]...), nil
+	payload := make([]byte, len(pkg)-HeaderSize)
+	copy(payload, pkg[HeaderSize:])
+	return payload, nil
 }
 
 // Encode appends the header and the payload.

@@ -1,0 +1,371 @@
+package connection
+
+import (
+	"errors"
+	"net"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/panjf2000/gnet/v2"
+
+	"github.com/gnetworker/gnetworker/protocols"
+)
+
+// Status is the life stage of a connection, numbered like workerman's
+// TcpConnection::STATUS_* constants.
+type Status int32
+
+// The statuses a connection goes through.
+const (
+	StatusInitial     Status = 0
+	StatusConnecting  Status = 1
+	StatusEstablished Status = 2
+	StatusClosing     Status = 8
+	StatusClosed      Status = 16
+)
+
+// String names the status.
+func (s Status) String() string {
+	switch s {
+	case StatusInitial:
+		return "INITIAL"
+	case StatusConnecting:
+		return "CONNECTING"
+	case StatusEstablished:
+		return "ESTABLISHED"
+	case StatusClosing:
+		return "CLOSING"
+	case StatusClosed:
+		return "CLOSED"
+	}
+	return "Status(" + strconv.Itoa(int(s)) + ")"
+}
+
+// Error codes passed to OnError, after workerman's constants.
+const (
+	CodeConnectFail = 1 // workerman's CONNECT_FAIL (outgoing connections)
+	CodeSendFail    = 2 // workerman's SEND_FAIL: a send was refused
+	CodePanic       = 3 // a callback panicked; the connection is closed
+	CodeProtocol    = 4 // the peer sent input its protocol refuses
+)
+
+// Defaults, as in workerman.
+const (
+	DefaultMaxSendBufferSize = 1 << 20
+	DefaultMaxPackageSize    = 10 << 20
+	// DefaultCloseTimeout bounds how long Close waits for a peer that does
+	// not read before the connection is closed with its output dropped.
+	DefaultCloseTimeout = 10 * time.Second
+)
+
+// Errors returned by Send and reported to OnError.
+var (
+	ErrClosed          = errors.New("connection: closed or closing")
+	ErrSendBufferFull  = errors.New("connection: send buffer full")
+	ErrPackageTooLarge = protocols.ErrPackageTooLarge
+)
+
+// Owner is what a connection knows of the worker that accepted it. It is
+// implemented by *worker.Worker; type-assert to reach the rest.
+type Owner interface {
+	// WorkerName is the worker's Name.
+	WorkerName() string
+	// SocketName is the address the worker listens on, such as
+	// "http://0.0.0.0:8080".
+	SocketName() string
+}
+
+// Events are the callbacks a connection reports to. The worker fills them
+// in from its own callbacks; nil ones are skipped.
+type Events struct {
+	OnMessage     func(c *TcpConnection, msg any)
+	OnClose       func(c *TcpConnection)
+	OnError       func(c *TcpConnection, code int, err error)
+	OnBufferFull  func(c *TcpConnection)
+	OnBufferDrain func(c *TcpConnection)
+	// OnPanic is told of every recovered panic (where: the callback's name)
+	// before the connection is closed. The worker logs it.
+	OnPanic func(c *TcpConnection, where string, v any, stack []byte)
+}
+
+// Config holds the limits a connection starts with.
+type Config struct {
+	MaxSendBufferSize int
+	MaxPackageSize    int
+	CloseTimeout      time.Duration
+}
+
+var lastID atomic.Uint64
+
+// TcpConnection is one accepted TCP connection. See the package
+// documentation for its concurrency contract.
+type TcpConnection struct {
+	id       uint64
+	workerID int
+	owner    Owner
+	ev       *Events
+	gc       gnet.Conn
+	remote   net.Addr
+	local    net.Addr
+
+	maxSend      atomic.Int64
+	maxPackage   atomic.Int64
+	closeTimeout time.Duration
+	bytesRead    atomic.Uint64
+	bytesWritten atomic.Uint64
+	status       atomic.Int32
+	closeAsked   atomic.Bool // CloseAsync was called; the loop carries it out
+
+	// Loop-only state.
+	in     []byte   // received bytes not yet consumed
+	poll   pollTask // wakes the loop while it waits for gnet to drain
+	closed bool     // HandleClose ran
+
+	// mu guards the codec and everything below it.
+	mu              sync.Mutex
+	codec           protocols.Codec
+	seq             protocols.Sequencer
+	out             []byte // staged output
+	gnetBuffered    int    // what gnet held for the socket at the last flush
+	inCallback      bool   // the loop runs this connection now and flushes after
+	wakeQueued      bool   // a Wake is on its way to the loop
+	stalled         bool   // input waits for the codec to become Ready
+	full            bool   // OnBufferFull fired; waiting for a drain
+	closeAfterFlush bool
+	closeDeadline   time.Time
+	ctx             any
+}
+
+// New wraps a gnet connection. It is called by the worker's event handler
+// on the connection's event loop; applications get connections from their
+// callbacks.
+func New(gc gnet.Conn, workerID int, owner Owner, proto protocols.Protocol, ev *Events, cfg Config) *TcpConnection {
+	c := &TcpConnection{
+		id:           lastID.Add(1),
+		workerID:     workerID,
+		owner:        owner,
+		ev:           ev,
+		gc:           gc,
+		remote:       gc.RemoteAddr(),
+		local:        localAddr(gc),
+		closeTimeout: cfg.CloseTimeout,
+	}
+	if cfg.MaxSendBufferSize <= 0 {
+		cfg.MaxSendBufferSize = DefaultMaxSendBufferSize
+	}
+	if cfg.MaxPackageSize <= 0 {
+		cfg.MaxPackageSize = DefaultMaxPackageSize
+	}
+	if c.closeTimeout <= 0 {
+		c.closeTimeout = DefaultCloseTimeout
+	}
+	c.maxSend.Store(int64(cfg.MaxSendBufferSize))
+	c.maxPackage.Store(int64(cfg.MaxPackageSize))
+	c.status.Store(int32(StatusEstablished))
+	c.poll.c = c
+	c.codec = proto.NewCodec(c)
+	c.seq, _ = c.codec.(protocols.Sequencer)
+	return c
+}
+
+// ID is unique within the process and increases with every connection,
+// starting at 1.
+func (c *TcpConnection) ID() uint64 { return c.id }
+
+// WorkerID is the index (0..Count-1) of the event loop that serves the
+// connection: the role workerman's worker process id plays.
+func (c *TcpConnection) WorkerID() int { return c.workerID }
+
+// Worker is the worker that accepted the connection.
+func (c *TcpConnection) Worker() Owner { return c.owner }
+
+// Status is the connection's current status.
+func (c *TcpConnection) Status() Status { return Status(c.status.Load()) }
+
+// RemoteAddress is the peer's address as "ip:port".
+func (c *TcpConnection) RemoteAddress() string { return addrString(c.remote) }
+
+// RemoteIP is the peer's IP address.
+func (c *TcpConnection) RemoteIP() string { return addrIP(c.remote) }
+
+// RemotePort is the peer's port.
+func (c *TcpConnection) RemotePort() int { return addrPort(c.remote) }
+
+// LocalAddress is the local address as "ip:port".
+func (c *TcpConnection) LocalAddress() string { return addrString(c.local) }
+
+// LocalIP is the local IP address.
+func (c *TcpConnection) LocalIP() string { return addrIP(c.local) }
+
+// LocalPort is the local port.
+func (c *TcpConnection) LocalPort() int { return addrPort(c.local) }
+
+// BytesRead counts the bytes received so far.
+func (c *TcpConnection) BytesRead() uint64 { return c.bytesRead.Load() }
+
+// BytesWritten counts the bytes handed to the socket so far.
+func (c *TcpConnection) BytesWritten() uint64 { return c.bytesWritten.Load() }
+
+// MaxSendBufferSize is the connection's send buffer limit in bytes.
+func (c *TcpConnection) MaxSendBufferSize() int { return int(c.maxSend.Load()) }
+
+// SetMaxSendBufferSize changes the send buffer limit.
+func (c *TcpConnection) SetMaxSendBufferSize(n int) { c.maxSend.Store(int64(n)) }
+
+// MaxPackageSize is the largest package the connection accepts.
+func (c *TcpConnection) MaxPackageSize() int { return int(c.maxPackage.Load()) }
+
+// SetMaxPackageSize changes the package limit.
+func (c *TcpConnection) SetMaxPackageSize(n int) { c.maxPackage.Store(int64(n)) }
+
+// Context returns the value stored with SetContext.
+func (c *TcpConnection) Context() any {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ctx
+}
+
+// SetContext stores a value of the application's with the connection.
+func (c *TcpConnection) SetContext(v any) {
+	c.mu.Lock()
+	c.ctx = v
+	c.mu.Unlock()
+}
+
+// BufferedOutput is the number of bytes accepted by Send but not yet
+// written to the socket, as of the loop's last flush.
+func (c *TcpConnection) BufferedOutput() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.out) + c.gnetBuffered
+}
+
+// Send encodes v with the connection's protocol and queues it for the peer.
+// It fails with ErrClosed once the connection is closing, with
+// ErrSendBufferFull while the send buffer is full, and with the protocol's
+// error when v cannot be encoded.
+func (c *TcpConnection) Send(v any) error { return c.send(v, false, false) }
+
+// SendRaw queues b (a []byte or a string) for the peer as it is, bypassing
+// the protocol's encoding.
+func (c *TcpConnection) SendRaw(b any) error { return c.send(b, true, false) }
+
+// Close sends data (encoded, when given), then closes the connection once
+// every queued byte has been written. A peer that does not read within the
+// close timeout is disconnected with its output dropped. Close after Close
+// does nothing.
+func (c *TcpConnection) Close(data ...any) error {
+	if len(data) > 0 && data[0] != nil {
+		return c.send(data[0], false, true)
+	}
+	return c.send(nil, false, true)
+}
+
+// Destroy closes the connection at once, dropping queued output.
+func (c *TcpConnection) Destroy() {
+	if c.Status() == StatusClosed {
+		return
+	}
+	c.mu.Lock()
+	c.setStatus(StatusClosing)
+	c.mu.Unlock()
+	_ = c.gc.Close()
+}
+
+// CloseAsync asks for a graceful close without taking the codec lock, so a
+// protocol codec may call it at any time (protocols.Conn).
+func (c *TcpConnection) CloseAsync() {
+	if c.closeAsked.CompareAndSwap(false, true) {
+		_ = c.gc.Wake(nil)
+	}
+}
+
+func (c *TcpConnection) setStatus(s Status) { c.status.Store(int32(s)) }
+
+// send is Send, SendRaw and Close: with v nil nothing is appended.
+func (c *TcpConnection) send(v any, raw, closeAfter bool) error {
+	c.mu.Lock()
+	if c.Status() >= StatusClosing {
+		c.mu.Unlock()
+		if closeAfter && v == nil {
+			return nil
+		}
+		return ErrClosed
+	}
+	var err error
+	var becameFull bool
+	if v != nil {
+		if c.full {
+			err = ErrSendBufferFull
+		} else {
+			err = c.appendLocked(v, raw)
+		}
+		if err == nil && int64(len(c.out)+c.gnetBuffered) >= c.maxSend.Load() {
+			c.full, becameFull = true, true
+		}
+	}
+	if closeAfter || (c.seq != nil && err == nil && v != nil && c.seq.CloseAfterWrite()) {
+		c.setStatus(StatusClosing)
+		c.closeAfterFlush = true
+		c.closeDeadline = time.Now().Add(c.closeTimeout)
+	}
+	wake := c.needWakeLocked()
+	c.mu.Unlock()
+
+	if becameFull && c.ev.OnBufferFull != nil {
+		c.call("OnBufferFull", func() { c.ev.OnBufferFull(c) })
+	}
+	if err != nil && c.ev.OnError != nil && !errors.Is(err, protocols.ErrUnsupportedMessage) {
+		c.call("OnError", func() { c.ev.OnError(c, CodeSendFail, err) })
+	}
+	if wake {
+		_ = c.gc.Wake(nil)
+	}
+	return err
+}
+
+// appendLocked encodes v onto the staged output, leaving it unchanged on
+// error.
+func (c *TcpConnection) appendLocked(v any, raw bool) error {
+	if c.out == nil {
+		c.out = getBuffer()
+	}
+	before := len(c.out)
+	if raw {
+		switch b := v.(type) {
+		case []byte:
+			c.out = append(c.out, b...)
+		case string:
+			c.out = append(c.out, b...)
+		default:
+			return protocols.ErrUnsupportedMessage
+		}
+		return nil
+	}
+	out, err := c.codec.Encode(c.out, v)
+	if err != nil {
+		c.out = c.out[:before]
+		return err
+	}
+	c.out = out
+	return nil
+}
+
+// needWakeLocked reports whether the loop must be woken to write staged
+// output or to resume stalled input, and records that a wake is queued.
+func (c *TcpConnection) needWakeLocked() bool {
+	if c.inCallback || c.wakeQueued {
+		return false
+	}
+	pending := len(c.out) > 0 || c.closeAfterFlush
+	if c.stalled && c.seq.Ready() {
+		pending = true
+	}
+	if !pending {
+		return false
+	}
+	c.wakeQueued = true
+	return true
+}

@@ -1,0 +1,38 @@
+// Package connection holds TcpConnection, one accepted TCP connection of a
+// worker, after workerman's Connection\TcpConnection.
+//
+// # Concurrency contract
+//
+// Every exported method of TcpConnection is safe to call from any goroutine:
+// from the connection's own callbacks, from callbacks of other connections,
+// from timer callbacks and from goroutines of your own.
+//
+// Output is staged in the connection's own buffer under a short lock and
+// written to the socket by the connection's event loop:
+//
+//   - Inside the connection's own callbacks (OnConnect, OnMessage, ...) Send
+//     appends to that buffer and the loop writes it as soon as the callback
+//     returns, with no hop through gnet's asynchronous queue. Several sends
+//     from one callback (or pipelined requests answered in one read) leave in
+//     one write system call.
+//   - From anywhere else Send appends to the same buffer and wakes the loop
+//     once; sends that arrive before the loop runs are written together.
+//   - Sends from one goroutine arrive in the order they were made. Sends from
+//     different goroutines are never interleaved within one message.
+//
+// # Backpressure
+//
+// MaxSendBufferSize (default 1 MiB) bounds what may wait for a peer that
+// does not read: the staged bytes plus what gnet holds for the socket. When
+// an append makes the total reach it, OnBufferFull fires; while the buffer is
+// full, Send fails with ErrSendBufferFull (and OnError with CodeSendFail),
+// so memory stays bounded. When everything has been written, OnBufferDrain
+// fires and sends succeed again.
+//
+// # Input
+//
+// Input is framed by the connection's protocol codec (package protocols).
+// Bytes that do not yet form a whole package are kept in the connection's
+// own buffer; MaxPackageSize (default 10 MiB) bounds it, and a larger
+// package closes the connection with ErrPackageTooLarge.
+package connection

@@ -1,0 +1,320 @@
+package connection
+
+import (
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"time"
+
+	"github.com/panjf2000/gnet/v2"
+
+	"github.com/gnetworker/gnetworker/protocols"
+	"github.com/gnetworker/gnetworker/timer"
+)
+
+// This file holds what runs on the connection's event loop. The worker's
+// gnet event handler calls the exported Handle* methods; nothing else may.
+
+// HandleOpen runs the OnConnect callback c's worker gives it and writes what
+// it sent. The worker calls it from gnet's OnOpen.
+func (c *TcpConnection) HandleOpen(onConnect func(*TcpConnection)) gnet.Action {
+	c.enter()
+	if onConnect != nil {
+		c.call("OnConnect", func() { onConnect(c) })
+	}
+	return c.leave()
+}
+
+// HandleTraffic reads what gnet received, dispatches every complete
+// package, and writes what was sent meanwhile. The worker calls it from
+// gnet's OnTraffic, which also runs after every Wake.
+func (c *TcpConnection) HandleTraffic() gnet.Action {
+	buf, _ := c.gc.Next(-1)
+	if len(buf) > 0 {
+		c.bytesRead.Add(uint64(len(buf)))
+	}
+	c.enter()
+	if c.closeAsked.Load() && c.Status() == StatusEstablished {
+		c.mu.Lock()
+		c.setStatus(StatusClosing)
+		c.closeAfterFlush = true
+		c.closeDeadline = time.Now().Add(c.closeTimeout)
+		c.mu.Unlock()
+	}
+	if len(buf) > 0 || len(c.in) > 0 {
+		c.readInput(buf)
+	}
+	return c.leave()
+}
+
+// HandleClose marks the connection closed, releases its buffers and timers
+// and runs OnClose, then lets the codec release what it holds. The worker
+// calls it from gnet's OnClose.
+func (c *TcpConnection) HandleClose() {
+	if c.closed {
+		return
+	}
+	c.closed = true
+	c.mu.Lock()
+	c.setStatus(StatusClosed)
+	putBuffer(c.out)
+	c.out = nil
+	c.inCallback = true // nothing may wake a released gnet connection
+	c.mu.Unlock()
+	c.poll.stop()
+	putBuffer(c.in)
+	c.in = nil
+	if c.ev.OnClose != nil {
+		c.call("OnClose", func() { c.ev.OnClose(c) })
+	}
+	c.mu.Lock()
+	if r, ok := c.codec.(protocols.Releaser); ok {
+		r.Release()
+	}
+	c.mu.Unlock()
+}
+
+// enter marks the loop as running the connection: sends from now on only
+// stage their bytes, and leave writes them.
+func (c *TcpConnection) enter() {
+	c.mu.Lock()
+	c.inCallback = true
+	c.wakeQueued = false
+	c.mu.Unlock()
+}
+
+// readInput frames buf (appended to what was kept from earlier reads) into
+// packages and dispatches them in order.
+func (c *TcpConnection) readInput(buf []byte) {
+	data := buf
+	owned := len(c.in) > 0
+	if owned {
+		c.in = append(c.in, buf...)
+		data = c.in
+	}
+	off := 0
+	for off < len(data) && c.Status() == StatusEstablished {
+		msg, n, err := c.nextMessage(data[off:])
+		if err != nil {
+			c.fail(CodeProtocol, err)
+			break
+		}
+		if n == 0 {
+			break
+		}
+		off += n
+		c.dispatch(msg)
+	}
+	rest := data[off:]
+	if len(rest) > c.MaxPackageSize() && c.Status() == StatusEstablished {
+		c.fail(CodeProtocol, ErrPackageTooLarge)
+	}
+	switch {
+	case owned:
+		c.in = c.in[:copy(c.in, rest)]
+	case len(rest) > 0:
+		c.in = append(getBuffer(), rest...)
+	}
+	if len(c.in) == 0 && c.in != nil {
+		putBuffer(c.in)
+		c.in = nil
+	}
+}
+
+// nextMessage asks the codec for the next package in data and decodes it:
+// n == 0 means more bytes are needed (or the codec is not Ready).
+func (c *TcpConnection) nextMessage(data []byte) (msg any, n int, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.seq != nil && !c.seq.Ready() {
+		c.stalled = true
+		return nil, 0, nil
+	}
+	c.stalled = false
+	n, err = c.codec.Input(data)
+	switch {
+	case err != nil:
+		return nil, 0, err
+	case n == 0:
+		if c.seq != nil {
+			if b := c.seq.Interim(); len(b) > 0 {
+				if c.out == nil {
+					c.out = getBuffer()
+				}
+				c.out = append(c.out, b...)
+			}
+		}
+		return nil, 0, nil
+	case n > len(data):
+		return nil, 0, fmt.Errorf("connection: codec measured %d bytes of %d", n, len(data))
+	case n > c.MaxPackageSize():
+		return nil, 0, ErrPackageTooLarge
+	}
+	msg, err = c.codec.Decode(data[:n])
+	return msg, n, err
+}
+
+// dispatch hands one message to OnMessage.
+func (c *TcpConnection) dispatch(msg any) {
+	if c.ev.OnMessage == nil {
+		return
+	}
+	c.call("OnMessage", func() { c.ev.OnMessage(c, msg) })
+}
+
+// fail reports a protocol error, queues the codec's reply if it has one and
+// closes the connection once that is written.
+func (c *TcpConnection) fail(code int, err error) {
+	c.mu.Lock()
+	var r protocols.Replier
+	if errors.As(err, &r) {
+		if c.out == nil {
+			c.out = getBuffer()
+		}
+		c.out = append(c.out, r.Reply()...)
+	}
+	c.setStatus(StatusClosing)
+	c.closeAfterFlush = true
+	c.closeDeadline = time.Now().Add(c.closeTimeout)
+	c.mu.Unlock()
+	if c.ev.OnError != nil {
+		c.call("OnError", func() { c.ev.OnError(c, code, err) })
+	}
+}
+
+// call runs a callback, recovering a panic: it is reported and the
+// connection closed, after the codec's failure reply (HTTP's 500) if a
+// reply was owed.
+func (c *TcpConnection) call(where string, fn func()) {
+	defer func() {
+		v := recover()
+		if v == nil {
+			return
+		}
+		stack := debug.Stack()
+		if c.ev.OnPanic != nil {
+			func() {
+				defer func() { _ = recover() }()
+				c.ev.OnPanic(c, where, v, stack)
+			}()
+		}
+		c.mu.Lock()
+		if f, ok := c.codec.(FailureReplier); ok && c.Status() == StatusEstablished {
+			if b := f.FailureReply(); len(b) > 0 {
+				if c.out == nil {
+					c.out = getBuffer()
+				}
+				c.out = append(c.out, b...)
+			}
+		}
+		c.mu.Unlock()
+		err := fmt.Errorf("connection: panic in %s: %v", where, v)
+		if where != "OnError" && c.ev.OnError != nil {
+			c.call("OnError", func() { c.ev.OnError(c, CodePanic, err) })
+		}
+		if where != "OnClose" {
+			_ = c.Close()
+		}
+	}()
+	fn()
+}
+
+// FailureReplier is implemented by codecs that owe the peer an answer when
+// the handler of a message panics (HTTP answers 500). FailureReply returns
+// nil when nothing is owed.
+type FailureReplier interface {
+	FailureReply() []byte
+}
+
+// leave writes the staged output and decides what happens next: nothing,
+// a close now that everything is written, or a poll until gnet drains.
+func (c *TcpConnection) leave() gnet.Action {
+	for {
+		c.mu.Lock()
+		out := c.out
+		if len(out) == 0 {
+			break // with the lock held
+		}
+		c.out = nil
+		c.mu.Unlock()
+		_, err := c.gc.Write(out)
+		putBuffer(out)
+		if err != nil || c.closed {
+			return gnet.None // gnet closed the connection inside Write
+		}
+		c.bytesWritten.Add(uint64(len(out)))
+	}
+	c.inCallback = false
+	c.gnetBuffered = c.gc.OutboundBuffered()
+	drained := c.full && c.gnetBuffered == 0
+	if drained {
+		c.full = false
+	}
+	closing := c.closeAfterFlush
+	closeNow := closing && (c.gnetBuffered == 0 || time.Now().After(c.closeDeadline))
+	waiting := c.gnetBuffered > 0 && (c.full || closing)
+	resume := c.stalled && c.seq.Ready() && !closing
+	if resume {
+		c.wakeQueued = true
+	}
+	c.mu.Unlock()
+
+	if drained && c.ev.OnBufferDrain != nil {
+		c.call("OnBufferDrain", func() { c.ev.OnBufferDrain(c) })
+		if c.pendingOutput() {
+			return c.leave()
+		}
+	}
+	if closeNow {
+		return gnet.Close
+	}
+	if waiting {
+		c.poll.start()
+	} else {
+		c.poll.reset()
+	}
+	if resume {
+		_ = c.gc.Wake(nil)
+	}
+	return gnet.None
+}
+
+func (c *TcpConnection) pendingOutput() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.out) > 0
+}
+
+// pollTask wakes the loop on the timing wheel while gnet still holds output
+// for a peer that reads slowly: gnet has no "drained" event. The delay
+// doubles from 1 ms up to 64 ms so that many slow peers cost little.
+type pollTask struct {
+	c     *TcpConnection
+	id    timer.ID
+	delay time.Duration
+}
+
+func (p *pollTask) start() {
+	if p.id != 0 {
+		timer.Del(p.id)
+	}
+	if p.delay == 0 {
+		p.delay = time.Millisecond
+	} else if p.delay < 64*time.Millisecond {
+		p.delay *= 2
+	}
+	gc := p.c.gc
+	p.id, _ = timer.Once(p.delay, func(timer.ID) { _ = gc.Wake(nil) })
+}
+
+func (p *pollTask) reset() {
+	p.delay = 0
+	p.stop()
+}
+
+func (p *pollTask) stop() {
+	if p.id != 0 {
+		timer.Del(p.id)
+		p.id = 0
+	}
+}

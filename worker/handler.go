@@ -1,0 +1,85 @@
+package worker
+
+import (
+	"net"
+	"runtime/debug"
+
+	"github.com/panjf2000/gnet/v2"
+	"golang.org/x/sys/unix"
+
+	"github.com/gnetworker/gnetworker/connection"
+)
+
+// eventHandler is the worker's gnet.EventHandler: it turns gnet's events
+// into TcpConnection calls. Each method runs on an event loop.
+type eventHandler struct {
+	gnet.BuiltinEventEngine
+	w      *Worker
+	booted chan<- struct{}
+}
+
+// OnBoot runs once the listeners are bound and before any loop accepts.
+func (h *eventHandler) OnBoot(eng gnet.Engine) gnet.Action {
+	w := h.w
+	w.engine = eng
+	w.addr = boundAddr(eng)
+	w.callLifecycle("OnWorkerStart", w.OnWorkerStart)
+	close(h.booted)
+	return gnet.None
+}
+
+// OnOpen wraps a new gnet connection; while the worker stops it refuses it.
+func (h *eventHandler) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
+	w := h.w
+	if w.stopping.Load() {
+		return nil, gnet.Close
+	}
+	c := connection.New(gc, w.loopID(gc.EventLoop()), w, w.Protocol, &w.events, w.config)
+	gc.SetContext(c)
+	w.addConn(c)
+	return nil, c.HandleOpen(w.OnConnect)
+}
+
+// OnTraffic runs after every read and every Wake.
+func (h *eventHandler) OnTraffic(gc gnet.Conn) gnet.Action {
+	c, ok := gc.Context().(*connection.TcpConnection)
+	if !ok {
+		return gnet.Close
+	}
+	return c.HandleTraffic()
+}
+
+// OnClose runs once per connection, however it closed.
+func (h *eventHandler) OnClose(gc gnet.Conn, _ error) gnet.Action {
+	c, ok := gc.Context().(*connection.TcpConnection)
+	if !ok {
+		return gnet.None
+	}
+	gc.SetContext(nil)
+	h.w.removeConn(c)
+	c.HandleClose()
+	return gnet.None
+}
+
+// boundAddr reads the real listening address from a duplicate of the
+// listener's descriptor (gnet does not expose it), so port 0 can be used.
+func boundAddr(eng gnet.Engine) net.Addr {
+	fd, err := eng.Dup()
+	if err != nil {
+		return nil
+	}
+	defer unix.Close(fd)
+	sa, err := unix.Getsockname(fd)
+	if err != nil {
+		return nil
+	}
+	switch a := sa.(type) {
+	case *unix.SockaddrInet4:
+		return &net.TCPAddr{IP: net.IP(a.Addr[:]).To16(), Port: a.Port}
+	case *unix.SockaddrInet6:
+		return &net.TCPAddr{IP: net.IP(a.Addr[:]), Port: a.Port}
+	}
+	return nil
+}
+
+func stackTrace() []byte { return debug.Stack() }

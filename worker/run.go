@@ -1,0 +1,188 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/panjf2000/gnet/v2"
+	"github.com/panjf2000/gnet/v2/pkg/logging"
+)
+
+// Start binds the worker's address and serves it in the background. It
+// returns once OnWorkerStart has run and the worker accepts connections, or
+// with an error (a busy port, a bad OnMessage). Stop ends it.
+func (w *Worker) Start() error {
+	if !w.started.CompareAndSwap(false, true) {
+		return ErrAlreadyStarted
+	}
+	if err := w.prepare(); err != nil {
+		w.started.Store(false)
+		forget(w)
+		return err
+	}
+	booted := make(chan struct{})
+	h := &eventHandler{w: w, booted: booted}
+	opts := []gnet.Option{
+		gnet.WithNumEventLoop(w.Count),
+		gnet.WithReusePort(w.ReusePort),
+		gnet.WithTCPNoDelay(gnet.TCPNoDelay),
+		gnet.WithLogLevel(logging.ErrorLevel),
+	}
+	runErr := make(chan error, 1)
+	go func() {
+		err := gnet.Run(h, listenURL(w.address), opts...)
+		w.runErr = err
+		runErr <- err
+		close(w.runDone)
+	}()
+	select {
+	case <-booted:
+		return nil
+	case err := <-runErr:
+		if err == nil {
+			err = errors.New("worker: engine stopped before it started")
+		}
+		forget(w)
+		return err
+	}
+}
+
+// Stop stops the worker gracefully: new connections are refused, every open
+// connection is closed once its pending output is written (those still open
+// after StopTimeout are closed anyway, each with its OnClose), then
+// OnWorkerStop runs. It blocks until all that is done. Do not call it from
+// a callback of this worker's connections: call StopAll there.
+func (w *Worker) Stop() error {
+	if !w.started.Load() {
+		return nil
+	}
+	w.stopOnce.Do(w.stop)
+	<-w.runDone
+	return nil
+}
+
+func (w *Worker) stop() {
+	w.stopping.Store(true)
+	w.mu.Lock()
+	var drained chan struct{}
+	if len(w.conns) > 0 {
+		drained = make(chan struct{})
+		w.drained = drained
+	}
+	conns := make([]interface{ Close(...any) error }, 0, len(w.conns))
+	for _, c := range w.conns {
+		conns = append(conns, c)
+	}
+	w.mu.Unlock()
+	for _, c := range conns {
+		_ = c.Close()
+	}
+	if drained != nil {
+		select {
+		case <-drained:
+		case <-time.After(w.StopTimeout):
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = w.engine.Stop(ctx) // closes what is left, each with OnClose
+	<-w.runDone
+	w.callLifecycle("OnWorkerStop", w.OnWorkerStop)
+	forget(w)
+}
+
+// forget removes a worker that stopped or failed to start from the set
+// RunAll and StopAll act on.
+func forget(w *Worker) {
+	allMu.Lock()
+	defer allMu.Unlock()
+	for i, x := range allWorkers {
+		if x == w {
+			allWorkers = append(allWorkers[:i], allWorkers[i+1:]...)
+			return
+		}
+	}
+}
+
+var (
+	runMu   sync.Mutex
+	stopReq chan struct{}
+)
+
+// RunAll starts every worker created with New and not started yet, then
+// blocks until SIGINT, SIGTERM or StopAll, and stops them all gracefully.
+// It returns the first start error, after stopping what had started.
+func RunAll() error {
+	allMu.Lock()
+	workers := append([]*Worker(nil), allWorkers...)
+	allMu.Unlock()
+	var started []*Worker
+	for _, w := range workers {
+		if w.started.Load() {
+			continue
+		}
+		if err := w.Start(); err != nil {
+			stopWorkers(started)
+			return err
+		}
+		started = append(started, w)
+	}
+	runMu.Lock()
+	if stopReq == nil {
+		stopReq = make(chan struct{})
+	}
+	req := stopReq
+	runMu.Unlock()
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sig)
+	select {
+	case <-sig:
+	case <-req:
+	}
+	stopWorkers(started)
+	runMu.Lock()
+	if stopReq == req {
+		stopReq = nil // a later RunAll waits afresh
+	}
+	runMu.Unlock()
+	return nil
+}
+
+// StopAll stops every running worker gracefully and makes RunAll return.
+// It is safe anywhere, callbacks included: the work happens on its own
+// goroutine, and the returned channel closes when it is done.
+func StopAll() <-chan struct{} {
+	runMu.Lock()
+	if stopReq == nil {
+		stopReq = make(chan struct{})
+	}
+	select {
+	case <-stopReq:
+	default:
+		close(stopReq)
+	}
+	runMu.Unlock()
+	allMu.Lock()
+	workers := append([]*Worker(nil), allWorkers...)
+	allMu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		stopWorkers(workers)
+		close(done)
+	}()
+	return done
+}
+
+func stopWorkers(ws []*Worker) {
+	var wg sync.WaitGroup
+	for _, w := range ws {
+		wg.Go(func() { _ = w.Stop() })
+	}
+	wg.Wait()
+}

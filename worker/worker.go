@@ -1,0 +1,277 @@
+// Package worker holds Worker, a listening server after workerman's Worker:
+// a socket name such as "http://0.0.0.0:8080", callbacks, and a lifecycle
+// (Start/Stop, or RunAll/StopAll for every worker of the process).
+//
+// A worker serves its connections on Count gnet event loops. Connection
+// callbacks run on the loop that owns the connection, one at a time per
+// loop; they must not block (hand slow work to a goroutine and Send the
+// result: Send is safe from any goroutine). Timer callbacks (package timer)
+// run on the timing wheel's own goroutine.
+//
+// # Typed OnMessage
+//
+// OnMessage is declared as any so that it can take the message type of the
+// worker's protocol directly, as a port of workerman reads naturally:
+//
+//	w, _ := worker.New("http://0.0.0.0:8080")
+//	w.OnMessage = func(c *connection.TcpConnection, req *http.Request) { ... }
+//
+// The schemes and their message types: "tcp" []byte, "text" string,
+// "frame" []byte, "http" *http.Request. func(c, msg any) fits every scheme.
+// Start checks the handler's type and fails with a clear error when it does
+// not fit; at run time a message costs one type assertion, not reflection.
+package worker
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/panjf2000/gnet/v2"
+
+	"github.com/gnetworker/gnetworker/connection"
+	"github.com/gnetworker/gnetworker/protocols"
+)
+
+// DefaultStopTimeout is how long Stop waits for connections to finish
+// before it closes them, as workerman's stopTimeout.
+const DefaultStopTimeout = 2 * time.Second
+
+// Errors returned by New and Start.
+var (
+	ErrUnknownScheme  = errors.New("worker: unknown scheme")
+	ErrBadAddress     = errors.New("worker: bad listen address")
+	ErrAlreadyStarted = errors.New("worker: already started")
+)
+
+// Worker listens on one address and serves its connections. Set its fields
+// and callbacks before Start (or RunAll); they must not change afterwards.
+type Worker struct {
+	// Name names the worker in logs; "none" by default, as in workerman.
+	Name string
+	// Count is the number of event loops; one per CPU by default.
+	Count int
+	// ReusePort gives every event loop its own SO_REUSEPORT listener.
+	ReusePort bool
+	// MaxSendBufferSize is each connection's send buffer limit (default 1 MiB).
+	MaxSendBufferSize int
+	// MaxPackageSize is the largest message accepted (default 10 MiB).
+	MaxPackageSize int
+	// StopTimeout bounds how long Stop lets connections finish (default 2 s).
+	StopTimeout time.Duration
+	// Protocol speaks the scheme's protocol. New sets it; configure it (for
+	// example *http.Protocol's timeouts) or replace it before Start.
+	Protocol protocols.Protocol
+	// Logger receives panics and errors; slog.Default() when nil.
+	Logger *slog.Logger
+
+	// OnWorkerStart runs once the address is bound, before the first
+	// connection is accepted.
+	OnWorkerStart func(w *Worker)
+	// OnWorkerStop runs after the last connection has closed.
+	OnWorkerStop func(w *Worker)
+	// OnConnect runs when a connection is accepted.
+	OnConnect func(c *connection.TcpConnection)
+	// OnMessage receives each decoded message; see the package doc for the
+	// forms it may take.
+	OnMessage any
+	// OnClose runs when a connection has closed.
+	OnClose func(c *connection.TcpConnection)
+	// OnError reports send failures, protocol errors and recovered panics,
+	// with a connection.Code* value.
+	OnError func(c *connection.TcpConnection, code int, err error)
+	// OnBufferFull runs when a connection's send buffer reaches its limit.
+	OnBufferFull func(c *connection.TcpConnection)
+	// OnBufferDrain runs when a full send buffer has been written out.
+	OnBufferDrain func(c *connection.TcpConnection)
+
+	socketName string
+	scheme     scheme
+	address    string // host:port
+
+	started  atomic.Bool
+	stopping atomic.Bool
+	events   connection.Events
+	config   connection.Config
+	engine   gnet.Engine
+	addr     net.Addr
+	runDone  chan struct{}
+	runErr   error
+	stopOnce sync.Once
+
+	mu      sync.Mutex
+	conns   map[uint64]*connection.TcpConnection
+	drained chan struct{} // closed when conns empties during Stop
+	loops   map[gnet.EventLoop]int
+}
+
+var (
+	allMu      sync.Mutex
+	allWorkers []*Worker
+)
+
+// New creates a worker for socketName, "scheme://host:port": the scheme
+// names a registered protocol (tcp, text, frame, http, or one registered
+// with RegisterProtocol). Port 0 picks a free port; Addr tells which.
+func New(socketName string) (*Worker, error) {
+	u, err := url.Parse(socketName)
+	if err != nil || u.Host == "" || u.Scheme == "" {
+		return nil, fmt.Errorf("%w %q: want scheme://host:port", ErrBadAddress, socketName)
+	}
+	if u.Path != "" || u.RawQuery != "" || u.User != nil {
+		return nil, fmt.Errorf("%w %q: want scheme://host:port with nothing after it", ErrBadAddress, socketName)
+	}
+	host, port, err := net.SplitHostPort(u.Host)
+	if err != nil {
+		return nil, fmt.Errorf("%w %q: %v", ErrBadAddress, socketName, err)
+	}
+	if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
+		return nil, fmt.Errorf("%w %q: port %q", ErrBadAddress, socketName, port)
+	}
+	if host != "" && host != "localhost" && net.ParseIP(host) == nil {
+		return nil, fmt.Errorf("%w %q: host %q is not an IP address", ErrBadAddress, socketName, host)
+	}
+	s, ok := lookupScheme(u.Scheme)
+	if !ok {
+		return nil, fmt.Errorf("%w %q in %q", ErrUnknownScheme, u.Scheme, socketName)
+	}
+	w := &Worker{
+		Name:       "none",
+		socketName: socketName,
+		scheme:     s,
+		address:    net.JoinHostPort(host, port),
+		Protocol:   s.newProtocol(),
+		runDone:    make(chan struct{}),
+		conns:      make(map[uint64]*connection.TcpConnection),
+		loops:      make(map[gnet.EventLoop]int),
+	}
+	allMu.Lock()
+	allWorkers = append(allWorkers, w)
+	allMu.Unlock()
+	return w, nil
+}
+
+// SocketName is the address the worker was created with.
+func (w *Worker) SocketName() string { return w.socketName }
+
+// WorkerName is Name (connection.Owner).
+func (w *Worker) WorkerName() string { return w.Name }
+
+// Addr is the address the worker listens on once started (with the real
+// port when port 0 was asked for), or nil.
+func (w *Worker) Addr() net.Addr { return w.addr }
+
+// Connections returns the worker's open connections, by id.
+func (w *Worker) Connections() map[uint64]*connection.TcpConnection {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	m := make(map[uint64]*connection.TcpConnection, len(w.conns))
+	for id, c := range w.conns {
+		m[id] = c
+	}
+	return m
+}
+
+// ConnectionCount is the number of open connections.
+func (w *Worker) ConnectionCount() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.conns)
+}
+
+func (w *Worker) logger() *slog.Logger {
+	if w.Logger != nil {
+		return w.Logger
+	}
+	return slog.Default()
+}
+
+// prepare fills in defaults and turns the callbacks into connection.Events.
+func (w *Worker) prepare() error {
+	if w.Protocol == nil {
+		return errors.New("worker: Protocol is nil")
+	}
+	onMessage, err := w.scheme.adaptHandler(w.Protocol.Name(), w.OnMessage)
+	if err != nil {
+		return err
+	}
+	if w.Count <= 0 {
+		w.Count = runtime.NumCPU()
+	}
+	if w.StopTimeout <= 0 {
+		w.StopTimeout = DefaultStopTimeout
+	}
+	w.config = connection.Config{
+		MaxSendBufferSize: w.MaxSendBufferSize,
+		MaxPackageSize:    w.MaxPackageSize,
+	}
+	w.events = connection.Events{
+		OnMessage:     onMessage,
+		OnClose:       w.OnClose,
+		OnError:       w.OnError,
+		OnBufferFull:  w.OnBufferFull,
+		OnBufferDrain: w.OnBufferDrain,
+		OnPanic: func(c *connection.TcpConnection, where string, v any, stack []byte) {
+			w.logger().Error("worker: recovered panic", "worker", w.Name, "callback", where,
+				"conn", c.ID(), "panic", fmt.Sprint(v), "stack", string(stack))
+		},
+	}
+	return nil
+}
+
+// callLifecycle runs OnWorkerStart or OnWorkerStop, recovering a panic.
+func (w *Worker) callLifecycle(where string, fn func(*Worker)) {
+	if fn == nil {
+		return
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			w.logger().Error("worker: recovered panic", "worker", w.Name, "callback", where,
+				"panic", fmt.Sprint(v), "stack", string(stackTrace()))
+		}
+	}()
+	fn(w)
+}
+
+// loopID numbers event loops 0..Count-1 in the order they are first seen.
+func (w *Worker) loopID(el gnet.EventLoop) int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	id, ok := w.loops[el]
+	if !ok {
+		id = len(w.loops)
+		w.loops[el] = id
+	}
+	return id
+}
+
+func (w *Worker) addConn(c *connection.TcpConnection) {
+	w.mu.Lock()
+	w.conns[c.ID()] = c
+	w.mu.Unlock()
+}
+
+func (w *Worker) removeConn(c *connection.TcpConnection) {
+	w.mu.Lock()
+	delete(w.conns, c.ID())
+	if len(w.conns) == 0 && w.drained != nil {
+		close(w.drained)
+		w.drained = nil
+	}
+	w.mu.Unlock()
+}
+
+func listenURL(address string) string {
+	if strings.HasPrefix(address, "localhost:") {
+		address = "127.0.0.1:" + strings.TrimPrefix(address, "localhost:")
+	}
+	return "tcp://" + address
+}
