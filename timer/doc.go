@@ -20,6 +20,12 @@
 // the id they receive), and may call goroutine-safe methods of other
 // packages.
 //
+// After Del(id) returns, the callback of id never starts again. To make
+// that hold against a callback that is executing at that moment, Del,
+// DelAll and Close called from another goroutine wait for it to return
+// (from the callback itself they do not wait). So do not call them while
+// holding a lock that the callback may take.
+//
 // A callback must not call runtime.Goexit (e.g. testing.T.FailNow): that
 // would end the driver goroutine in the middle of its work.
 //
