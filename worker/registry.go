@@ -9,6 +9,7 @@ import (
 	"github.com/gnetworker/gnetworker/connection"
 	"github.com/gnetworker/gnetworker/protocols"
 	"github.com/gnetworker/gnetworker/protocols/frame"
+	"github.com/gnetworker/gnetworker/protocols/http"
 	"github.com/gnetworker/gnetworker/protocols/text"
 )
 
@@ -83,4 +84,5 @@ func init() {
 	RegisterProtocol[[]byte]("tcp", func() protocols.Protocol { return protocols.Raw{} })
 	RegisterProtocol[string]("text", func() protocols.Protocol { return text.Protocol{} })
 	RegisterProtocol[[]byte]("frame", func() protocols.Protocol { return frame.Protocol{} })
+	RegisterProtocol[*http.Request]("http", func() protocols.Protocol { return http.NewProtocol() })
 }

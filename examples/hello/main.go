@@ -1,0 +1,49 @@
+// Command hello answers GET / with "Hello, World!" as text/plain: the
+// target of the plaintext benchmarks.
+//
+//	go run ./examples/hello -addr 127.0.0.1:8080
+package main
+
+import (
+	"flag"
+	"log"
+
+	"github.com/gnetworker/gnetworker/connection"
+	"github.com/gnetworker/gnetworker/protocols/http"
+	"github.com/gnetworker/gnetworker/worker"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:8080", "listen address, host:port")
+	count := flag.Int("count", 0, "event loops (0: one per CPU)")
+	flag.Parse()
+	w, err := newWorker(*addr)
+	if err != nil {
+		log.Fatal(err)
+	}
+	w.Count = *count
+	if err := worker.RunAll(); err != nil {
+		log.Fatal(err)
+	}
+}
+
+var (
+	hello    = http.NewResponse(200, map[string]string{"Content-Type": "text/plain"}, "Hello, World!")
+	notFound = http.NewResponse(404, map[string]string{"Content-Type": "text/plain"}, "Not Found")
+)
+
+func newWorker(addr string) (*worker.Worker, error) {
+	w, err := worker.New("http://" + addr)
+	if err != nil {
+		return nil, err
+	}
+	w.Name = "hello"
+	w.OnMessage = func(c *connection.TcpConnection, req *http.Request) {
+		if req.Path() == "/" {
+			_ = c.Send(hello)
+			return
+		}
+		_ = c.Send(notFound)
+	}
+	return w, nil
+}

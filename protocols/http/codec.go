@@ -1,0 +1,386 @@
+package http
+
+import (
+	"errors"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gnetworker/gnetworker/connection"
+	"github.com/gnetworker/gnetworker/protocols"
+	"github.com/gnetworker/gnetworker/timer"
+)
+
+// Default timeouts of the http scheme.
+const (
+	// DefaultHeaderTimeout bounds how long a request's head may take to
+	// arrive once its first byte has (against slowloris).
+	DefaultHeaderTimeout = 10 * time.Second
+	// DefaultIdleTimeout bounds how long a keep-alive connection may wait
+	// for its next request.
+	DefaultIdleTimeout = 60 * time.Second
+)
+
+// ErrNoRequest is returned by Send when an HTTP connection has no request
+// waiting for a response (it was answered already).
+var ErrNoRequest = errors.New("http: no request awaits a response")
+
+// Protocol is the "http" scheme's protocol. Each worker has its own; set
+// its fields before the worker starts:
+//
+//	w, _ := worker.New("http://0.0.0.0:8080")
+//	w.Protocol.(*http.Protocol).IdleTimeout = 30 * time.Second
+type Protocol struct {
+	// Limits bounds request heads; MaxBodyBytes is taken from each
+	// connection's MaxPackageSize.
+	Limits Limits
+	// HeaderTimeout: see DefaultHeaderTimeout. Negative disables it.
+	HeaderTimeout time.Duration
+	// IdleTimeout: see DefaultIdleTimeout. Negative disables it.
+	IdleTimeout time.Duration
+
+	parsers sync.Pool
+}
+
+// NewProtocol returns a Protocol with the default limits and timeouts.
+func NewProtocol() *Protocol { return &Protocol{} }
+
+// Name returns "http".
+func (p *Protocol) Name() string { return "http" }
+
+// NewCodec returns the codec of one connection.
+func (p *Protocol) NewCodec(c protocols.Conn) protocols.Codec {
+	cd := &codec{proto: p, conn: c}
+	cd.timeout.conn = c
+	return cd
+}
+
+func (p *Protocol) headerTimeout() time.Duration {
+	if p.HeaderTimeout == 0 {
+		return DefaultHeaderTimeout
+	}
+	return p.HeaderTimeout
+}
+
+func (p *Protocol) idleTimeout() time.Duration {
+	if p.IdleTimeout == 0 {
+		return DefaultIdleTimeout
+	}
+	return p.IdleTimeout
+}
+
+// getParser takes a parser from the pool: connections hold one only while a
+// request is arriving, so idle connections (SSE streams) hold none.
+func (p *Protocol) getParser(maxBody int) *Parser {
+	if v, ok := p.parsers.Get().(*Parser); ok {
+		v.lim.MaxBodyBytes = int64(maxBody)
+		v.lim = v.lim.withDefaults()
+		return v
+	}
+	l := p.Limits
+	l.MaxBodyBytes = int64(maxBody)
+	return NewParser(l)
+}
+
+func (p *Protocol) putParser(ps *Parser) {
+	ps.Reset()
+	p.parsers.Put(ps)
+}
+
+// codec is one HTTP connection's state. Its methods run under the
+// connection's codec lock (see package protocols), so it needs no locking;
+// only the timeout is touched from the timer goroutine.
+type codec struct {
+	proto  *Protocol
+	conn   protocols.Conn
+	parser *Parser // nil between requests
+
+	// The request being answered.
+	req          *Request // until its response starts or ends
+	owed         bool     // a request was dispatched and its response is not complete
+	ec           encodeContext
+	streaming    responseKind // kindChunked, kindUnframed or kindEventStream while streaming; kindComplete otherwise
+	file         *filePump    // a file body being sent
+	closeAfter   bool
+	continueSent bool
+
+	timeout deadline
+}
+
+// Input measures the next request, arming the header timeout when its first
+// bytes arrive.
+func (c *codec) Input(buf []byte) (int, error) {
+	if c.parser == nil {
+		c.parser = c.proto.getParser(c.conn.MaxPackageSize())
+	}
+	n, err := c.parser.Input(buf)
+	if err != nil {
+		return 0, err
+	}
+	if n == 0 && c.parser.Started() && !c.parser.HeaderComplete() {
+		if d := c.proto.headerTimeout(); d > 0 && !c.timeout.armedFor(timeoutHeader) {
+			c.timeout.arm(timeoutHeader, d)
+		}
+	} else if c.timeout.armedFor(timeoutIdle) || n > 0 || c.parser.HeaderComplete() {
+		c.timeout.disarm()
+	}
+	return n, nil
+}
+
+// Decode builds the Request of the package Input measured.
+func (c *codec) Decode(pkg []byte) (any, error) {
+	req := new(Request)
+	if err := c.parser.Decode(pkg, req); err != nil {
+		return nil, err
+	}
+	c.proto.putParser(c.parser)
+	c.parser = nil
+	req.setConn(c.conn)
+	c.req = req
+	c.owed = true
+	c.continueSent = false
+	c.streaming = kindComplete
+	c.ec = encodeContext{head: req.Method() == "HEAD", version: req.ProtocolVersion(), keepAlive: req.KeepAlive()}
+	c.timeout.disarm()
+	return req, nil
+}
+
+// Ready: the next request is dispatched only once this one is answered,
+// so responses go out strictly in order even when a handler answers later
+// from another goroutine.
+func (c *codec) Ready() bool { return !c.owed }
+
+// Interim sends "100 Continue" once, when a client that asked for it waits
+// for its body to be accepted (a body over the limit got 413 already).
+func (c *codec) Interim() []byte {
+	if c.parser != nil && !c.continueSent && c.parser.ExpectContinue() {
+		c.continueSent = true
+		return continueReply
+	}
+	return nil
+}
+
+var continueReply = []byte("HTTP/1.1 100 Continue\r\n\r\n")
+
+// CloseAfterWrite reports that the last response ends the connection.
+func (c *codec) CloseAfterWrite() bool { return c.closeAfter }
+
+// FailureReply answers 500 when the handler panicked before answering.
+func (c *codec) FailureReply() []byte {
+	if !c.owed || c.streaming != kindComplete || c.file != nil {
+		return nil
+	}
+	c.owed = false
+	c.closeAfter = true
+	return internalErrorReply
+}
+
+var internalErrorReply = []byte("HTTP/1.1 500 Internal Server Error\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: 21\r\n\r\nInternal Server Error")
+
+// Release frees the parser and the timeout and stops a file being sent.
+func (c *codec) Release() {
+	c.timeout.release()
+	if c.parser != nil {
+		c.proto.putParser(c.parser)
+		c.parser = nil
+	}
+	if c.file != nil {
+		c.file.stop()
+		c.file = nil
+	}
+}
+
+// Encode writes a response (a *Response, or a string or []byte for a 200)
+// or, after a streaming response's header, a body piece (Chunk,
+// ServerSentEvents, string, []byte).
+func (c *codec) Encode(dst []byte, msg any) ([]byte, error) {
+	if c.file != nil {
+		fp, ok := msg.(fileSection)
+		if !ok {
+			return dst, ErrNoRequest
+		}
+		dst = append(dst, fp...)
+		if c.file.sent(len(fp)) {
+			c.file = nil
+			c.finish(kindComplete)
+		}
+		return dst, nil
+	}
+	if c.streaming != kindComplete {
+		out, last, err := appendStreamMessage(dst, msg, c.streaming, c.ec.head)
+		if err != nil {
+			return dst, err
+		}
+		if last {
+			c.finish(c.streaming)
+		}
+		return out, nil
+	}
+	if !c.owed {
+		return dst, ErrNoRequest
+	}
+	switch m := msg.(type) {
+	case string:
+		c.ec.keepAlive = c.ec.keepAlive && !c.closeAfter
+		dst = appendTextResponse(dst, m, c.ec)
+		c.finish(kindComplete)
+		return dst, nil
+	case []byte:
+		c.ec.keepAlive = c.ec.keepAlive && !c.closeAfter
+		dst = appendTextResponse(dst, m, c.ec)
+		c.finish(kindComplete)
+		return dst, nil
+	case *Response:
+		return c.encodeResponse(dst, m)
+	}
+	return dst, protocols.ErrUnsupportedMessage
+}
+
+func (c *codec) encodeResponse(dst []byte, r *Response) ([]byte, error) {
+	var f *os.File
+	var off, n int64
+	if r != nil && r.hasFile() {
+		var ims, rng string
+		if q := c.req; q != nil && (q.Method() == "GET" || q.Method() == "HEAD") {
+			ims, rng = q.Header("If-Modified-Since"), q.Header("Range")
+		}
+		r, f, off, n, _ = prepareFile(r, ims, rng)
+	}
+	ec := c.ec
+	if r != nil && responseCloses(r) {
+		ec.keepAlive = false
+	}
+	out, kind, err := appendResponse(dst, r, ec)
+	if err != nil {
+		if f != nil {
+			_ = f.Close()
+		}
+		return dst, err
+	}
+	c.ec = ec
+	c.req = nil
+	switch {
+	case kind == kindInformational:
+		// The final response is still owed.
+	case kind.streams():
+		c.streaming = kind
+		if c.ec.head {
+			// A HEAD response has no body: it ends with its header.
+			c.finish(kind)
+		}
+	case f != nil && !c.ec.head && n > 0:
+		c.file = startFilePump(c.conn, f, off, n)
+	default:
+		if f != nil {
+			_ = f.Close()
+		}
+		c.finish(kindComplete)
+	}
+	return out, nil
+}
+
+// finish ends the current response: the connection closes after it, or
+// waits for the next request with the idle timeout running.
+func (c *codec) finish(kind responseKind) {
+	c.owed = false
+	c.req = nil
+	c.streaming = kindComplete
+	if kind.closesConnection() || !c.ec.keepAlive {
+		c.closeAfter = true
+		return
+	}
+	if d := c.proto.idleTimeout(); d > 0 {
+		c.timeout.arm(timeoutIdle, d)
+	}
+}
+
+// Connection is the connection the request arrived on (workerman's
+// $request->connection).
+func (r *Request) Connection() *connection.TcpConnection {
+	c, _ := r.conn.(*connection.TcpConnection)
+	return c
+}
+
+// timeoutKind says which timeout a deadline runs.
+type timeoutKind uint8
+
+const (
+	timeoutNone timeoutKind = iota
+	timeoutHeader
+	timeoutIdle
+)
+
+// deadline is a connection's one timeout on the timing wheel. Moving it
+// later (every keep-alive request does) only stores a number: when the wheel
+// timer fires early it re-arms itself for the rest, so requests cost no
+// wheel operations. When it expires the connection is closed.
+type deadline struct {
+	conn     protocols.Conn
+	kind     timeoutKind  // under the codec lock
+	at       atomic.Int64 // expiry in Unix nanoseconds; 0 when disarmed
+	fireAt   atomic.Int64 // when the scheduled wheel timer fires
+	id       atomic.Uint64
+	released atomic.Bool
+}
+
+func (d *deadline) armedFor(k timeoutKind) bool { return d.kind == k && d.at.Load() != 0 }
+
+func (d *deadline) arm(k timeoutKind, dur time.Duration) {
+	d.kind = k
+	at := time.Now().Add(dur).UnixNano()
+	d.at.Store(at)
+	if id := d.id.Load(); id != 0 {
+		if d.fireAt.Load() <= at {
+			return // the scheduled timer fires first and re-arms
+		}
+		if d.id.CompareAndSwap(id, 0) {
+			timer.Del(timer.ID(id))
+		}
+	}
+	d.schedule(dur)
+}
+
+func (d *deadline) disarm() {
+	d.kind = timeoutNone
+	d.at.Store(0)
+}
+
+func (d *deadline) schedule(dur time.Duration) {
+	d.fireAt.Store(time.Now().Add(dur).UnixNano())
+	id, err := timer.Once(dur, d.fire)
+	if err != nil {
+		return
+	}
+	if !d.id.CompareAndSwap(0, uint64(id)) {
+		timer.Del(id) // another timer is scheduled already
+		return
+	}
+	if d.released.Load() && d.id.CompareAndSwap(uint64(id), 0) {
+		timer.Del(id) // the connection closed meanwhile
+	}
+}
+
+// fire runs on the timer goroutine.
+func (d *deadline) fire(id timer.ID) {
+	if !d.id.CompareAndSwap(uint64(id), 0) || d.released.Load() {
+		return
+	}
+	at := d.at.Load()
+	if at == 0 {
+		return
+	}
+	if now := time.Now().UnixNano(); now < at {
+		d.schedule(time.Duration(at - now))
+		return
+	}
+	d.conn.CloseAsync()
+}
+
+func (d *deadline) release() {
+	d.released.Store(true)
+	d.at.Store(0)
+	if id := d.id.Swap(0); id != 0 {
+		timer.Del(timer.ID(id))
+	}
+}

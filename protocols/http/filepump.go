@@ -1,0 +1,75 @@
+package http
+
+import (
+	"os"
+	"sync/atomic"
+	"time"
+
+	"github.com/gnetworker/gnetworker/connection"
+	"github.com/gnetworker/gnetworker/protocols"
+)
+
+// fileSection is a piece of a file body on its way through Send: the codec
+// appends it as it is.
+type fileSection []byte
+
+// filePieceSize is how much of a file one Send carries.
+const filePieceSize = 64 << 10
+
+// filePump sends a large file body under backpressure: it reads a piece
+// only while the connection's send buffer is under half full, so memory
+// stays bounded whatever the file's size and the peer's speed. It runs on a
+// goroutine of its own because file reads block, which an event loop must
+// not; the goroutine ends with its connection.
+type filePump struct {
+	remaining int64 // under the codec lock
+	stopped   atomic.Bool
+}
+
+func startFilePump(conn protocols.Conn, f *os.File, off, n int64) *filePump {
+	fp := &filePump{remaining: n}
+	tc, ok := conn.(*connection.TcpConnection)
+	if !ok {
+		_ = f.Close()
+		return fp
+	}
+	go fp.run(tc, f, off, n)
+	return fp
+}
+
+// sent counts k bytes appended and reports whether the body is complete.
+func (fp *filePump) sent(k int) bool {
+	fp.remaining -= int64(k)
+	return fp.remaining <= 0
+}
+
+func (fp *filePump) stop() { fp.stopped.Store(true) }
+
+func (fp *filePump) run(c *connection.TcpConnection, f *os.File, off, n int64) {
+	defer f.Close()
+	buf := make([]byte, min(n, filePieceSize))
+	wait := time.Millisecond
+	for n > 0 {
+		if fp.stopped.Load() || c.Status() != connection.StatusEstablished {
+			return
+		}
+		if c.BufferedOutput() > c.MaxSendBufferSize()/2 {
+			time.Sleep(wait)
+			wait = min(2*wait, 50*time.Millisecond)
+			continue
+		}
+		wait = time.Millisecond
+		k := min(n, int64(len(buf)))
+		if _, err := f.ReadAt(buf[:k], off); err != nil {
+			// The file shrank under us: the promised length cannot be
+			// kept, so the connection must not be reused.
+			c.Destroy()
+			return
+		}
+		if err := c.Send(fileSection(buf[:k])); err != nil {
+			return
+		}
+		off += k
+		n -= k
+	}
+}
