@@ -7,8 +7,9 @@ FUZZTIME ?= 20s
 
 test: deps vet race
 
+# deps: Debian's chromium and tests/browser's npm packages (idempotent).
 deps:
-	./scripts/install-test-deps.sh
+	bash ./scripts/install-test-deps.sh
 
 vet:
 	$(GO) vet ./...

@@ -1,22 +1,51 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs beyond Go: Debian's chromium (for the
-# EventSource browser test) and the npm packages of tests/browser
-# (playwright-core, which drives that chromium; never a downloaded browser).
-# Safe to run again: it skips what is already there.
+# EventSource browser test, examples/sse/browser_test.go) and the npm
+# packages of tests/browser (playwright-core, which drives that chromium;
+# never a downloaded browser: no `playwright install`, no plain puppeteer).
+#
+# Safe to run again: apt is used only when something is missing, and
+# `npm ci` runs only when tests/browser/node_modules does not match
+# package-lock.json (a stamp copy of the lockfile records the last install).
+# Run as root (CI) or with sudo available.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
 need_apt=()
-command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
-command -v node >/dev/null 2>&1 || need_apt+=(nodejs npm)
+[ -x /usr/bin/chromium ] || command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
+command -v npm >/dev/null 2>&1 || need_apt+=(npm)
 if [ ${#need_apt[@]} -gt 0 ]; then
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  echo "installing with apt: ${need_apt[*]}"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
-if [ -f tests/browser/package.json ]; then
-  (cd tests/browser && { [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund --loglevel=error; })
+chromium_bin=/usr/bin/chromium
+[ -x "$chromium_bin" ] || chromium_bin=$(command -v chromium)
+
+browser_dir=tests/browser
+stamp=node_modules/.installed-package-lock.json
+if [ -f "$browser_dir/package.json" ]; then
+  node_major=$(node -p 'process.versions.node.split(".")[0]')
+  if [ "$node_major" -lt 20 ]; then
+    # playwright-core needs Node.js >= 20; the browser test then skips.
+    echo "warning: node $(node --version) is older than 20: not installing $browser_dir's npm packages" >&2
+  else
+    (
+      cd "$browser_dir"
+      if [ -d node_modules/playwright-core ] && cmp -s package-lock.json "$stamp"; then
+        echo "$browser_dir: npm packages up to date"
+      else
+        npm ci --no-audit --no-fund --loglevel=error
+        cp package-lock.json "$stamp"
+      fi
+    )
+  fi
 fi
-echo "test dependencies ready: $(chromium --version 2>/dev/null | head -n1)"
+
+echo "test dependencies ready: $("$chromium_bin" --version 2>/dev/null | head -n1), node $(node --version)"

@@ -1,0 +1,256 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gnetworker/gnetworker/timer"
+)
+
+// wantEvent is what the example pushes every 2 seconds, byte for byte.
+const wantEvent = "event: message\nid: 1\ndata: hello\n\n"
+
+// startSSE starts the example's worker on a free loopback port and stops it
+// when the test ends.
+func startSSE(t *testing.T) string {
+	t.Helper()
+	w, err := newWorker("127.0.0.1:0")
+	require.NoError(t, err)
+	require.NoError(t, w.Start())
+	t.Cleanup(func() { _ = w.Stop() })
+	return w.Addr().String()
+}
+
+// waitTimerLen waits up to d for timer.Len() to be want and reports the last
+// value seen. The example's timer checks the connection every 2 seconds, so
+// a timer of a closed connection is gone within about 2 s.
+func waitTimerLen(want int, d time.Duration) int {
+	deadline := time.Now().Add(d)
+	for {
+		n := timer.Len()
+		if n == want || time.Now().After(deadline) {
+			return n
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestEventStreamClient is the seed's SSE exchange without a browser: the
+// response head, the exact bytes of two events, a plain request answered
+// "ok", and the timer deleting itself once the client is gone.
+func TestEventStreamClient(t *testing.T) {
+	before := timer.Len()
+	addr := startSSE(t)
+
+	conn, err := net.DialTimeout("tcp", addr, 2*time.Second)
+	require.NoError(t, err)
+	defer conn.Close()
+	require.NoError(t, conn.SetDeadline(time.Now().Add(6*time.Second)))
+	_, err = io.WriteString(conn, "GET / HTTP/1.1\r\nHost: "+addr+"\r\nAccept: text/event-stream\r\n\r\n")
+	require.NoError(t, err)
+
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, nil)
+	require.NoError(t, err)
+	assert.Equal(t, 200, resp.StatusCode)
+	assert.Equal(t, "text/event-stream", resp.Header.Get("Content-Type"))
+	assert.NotContains(t, resp.Header, "Content-Length", "an event stream is delimited by the connection closing")
+	assert.Equal(t, int64(-1), resp.ContentLength)
+	assert.Empty(t, resp.TransferEncoding, "events must not be chunk-framed")
+
+	// Two events, 2 s apart, and nothing else before or between them.
+	got := make([]byte, 2*len(wantEvent))
+	start := time.Now()
+	_, err = io.ReadFull(resp.Body, got)
+	require.NoError(t, err, "two events within 6 s")
+	assert.Equal(t, wantEvent+wantEvent, string(got))
+	assert.GreaterOrEqual(t, time.Since(start), 3*time.Second, "events come every 2 s")
+	assert.Equal(t, before+1, timer.Len(), "one timer per event-stream connection")
+
+	// Any other request gets "ok".
+	client := &http.Client{Timeout: 3 * time.Second}
+	r, err := client.Get("http://" + addr + "/x")
+	require.NoError(t, err)
+	body, err := io.ReadAll(r.Body)
+	r.Body.Close()
+	require.NoError(t, err)
+	assert.Equal(t, 200, r.StatusCode)
+	assert.Equal(t, "ok", string(body))
+	client.CloseIdleConnections()
+
+	// Once the client is gone the example's timer deletes itself.
+	require.NoError(t, conn.Close())
+	assert.Equal(t, before, waitTimerLen(before, 5*time.Second),
+		"the event-stream timer must delete itself after the client disconnects")
+}
+
+// The browser test needs Debian's Chromium and tests/browser's npm packages
+// (playwright-core); `make deps` (scripts/install-test-deps.sh) installs
+// both. Tests may point these at other paths.
+var (
+	chromiumPaths  = []string{"/usr/bin/chromium"} // then "chromium" on PATH
+	chromiumOnPath = "chromium"
+	playwrightDir  = filepath.Join("tests", "browser", "node_modules", "playwright-core")
+)
+
+const installHint = "run `make deps` (scripts/install-test-deps.sh) to install them"
+
+// repoRoot finds the module root (the directory with go.mod) above the
+// test's working directory, examples/sse.
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	require.NoError(t, err)
+	for {
+		if b, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil &&
+			bytes.Contains(b, []byte("module github.com/gnetworker/gnetworker\n")) {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("repository root (go.mod of github.com/gnetworker/gnetworker) not found above the working directory")
+		}
+		dir = parent
+	}
+}
+
+func findChromium() string {
+	for _, p := range chromiumPaths {
+		if fi, err := os.Stat(p); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
+			return p
+		}
+	}
+	if p, err := exec.LookPath(chromiumOnPath); err == nil {
+		return p
+	}
+	return ""
+}
+
+// browserEvent is one event as the page's EventSource saw it.
+type browserEvent struct {
+	Type        string `json:"type"`
+	Data        string `json:"data"`
+	LastEventID string `json:"lastEventId"`
+	Origin      string `json:"origin"`
+	AtMs        int    `json:"atMs"`
+}
+
+// browserResult is what tests/browser/eventsource.mjs prints.
+type browserResult struct {
+	OK         bool           `json:"ok"`
+	Error      string         `json:"error"`
+	Status     int            `json:"status"`
+	UserAgent  string         `json:"userAgent"`
+	Events     []browserEvent `json:"events"`
+	Opens      int            `json:"opens"`
+	Errors     int            `json:"errors"`
+	PageLog    []string       `json:"pageLog"`
+	PageStatus string         `json:"pageStatus"`
+	Console    []string       `json:"console"`
+	Screenshot string         `json:"screenshot"`
+	ElapsedMs  int            `json:"elapsedMs"`
+}
+
+// TestBrowserEventSource opens the example's page in a real (headless)
+// Chromium, from the server's own origin, and checks that an EventSource
+// there receives the seed's events: type "message", data "hello", id "1".
+func TestBrowserEventSource(t *testing.T) {
+	root := repoRoot(t)
+	chromium := findChromium()
+	if chromium == "" {
+		t.Skipf("Chromium not found (%s, or %q on PATH); %s", strings.Join(chromiumPaths, ", "), chromiumOnPath, installHint)
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skipf("node not found on PATH; %s", installHint)
+	}
+	if _, err := os.Stat(filepath.Join(root, playwrightDir)); err != nil {
+		t.Skipf("%s is missing; %s", playwrightDir, installHint)
+	}
+
+	before := timer.Len()
+	w, err := newWorker("127.0.0.1:0")
+	require.NoError(t, err)
+	require.NoError(t, w.Start())
+	stopped := false
+	stop := func() {
+		if !stopped {
+			stopped = true
+			_ = w.Stop()
+		}
+	}
+	defer stop()
+	url := "http://" + w.Addr().String() + "/"
+
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	defer cancel()
+	// The page's screenshot goes to a temp dir, or where SSE_SCREENSHOT says
+	// (to keep it for a look: SSE_SCREENSHOT=/tmp/sse.png go test -run Browser).
+	shot := os.Getenv("SSE_SCREENSHOT")
+	if shot == "" {
+		shot = filepath.Join(t.TempDir(), "sse-page.png")
+	}
+	cmd := exec.CommandContext(ctx, node, filepath.Join(root, "tests", "browser", "eventsource.mjs"), url, shot)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "CHROMIUM_PATH="+chromium)
+	// On timeout: SIGTERM (Playwright then closes Chromium), SIGKILL 5 s later.
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = 5 * time.Second
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	runErr := cmd.Run()
+	t.Logf("browser run took %v", time.Since(start).Round(time.Millisecond))
+	if ctx.Err() != nil {
+		t.Fatalf("node eventsource.mjs did not finish within 40 s (killed): %v\nstdout: %s\nstderr: %s", ctx.Err(), stdout.String(), stderr.String())
+	}
+
+	var res browserResult
+	if err := json.Unmarshal(bytes.TrimSpace(stdout.Bytes()), &res); err != nil {
+		t.Fatalf("eventsource.mjs printed no JSON result (%v, run: %v)\nstdout: %s\nstderr: %s", err, runErr, stdout.String(), stderr.String())
+	}
+	var exitErr *exec.ExitError
+	if runErr != nil && !errors.As(runErr, &exitErr) {
+		t.Fatalf("running eventsource.mjs: %v", runErr)
+	}
+	require.NoErrorf(t, runErr, "eventsource.mjs failed: %s\nresult: %s\nstderr: %s", res.Error, stdout.String(), stderr.String())
+	require.True(t, res.OK, "result not ok: %s", res.Error)
+	t.Logf("%s: %d events, page log %q, screenshot %s", res.UserAgent, len(res.Events), res.PageLog, res.Screenshot)
+
+	assert.Equal(t, 200, res.Status, "the page")
+	require.GreaterOrEqual(t, len(res.Events), 2, "at least two events")
+	origin := strings.TrimSuffix(url, "/")
+	for i, e := range res.Events {
+		assert.Equal(t, "message", e.Type, "event %d type", i)
+		assert.Equal(t, "hello", e.Data, "event %d data", i)
+		assert.Equal(t, "1", e.LastEventID, "event %d lastEventId", i)
+		assert.Equal(t, origin, e.Origin, "event %d origin", i)
+	}
+	assert.Equal(t, 1, res.Opens, "one open, no reconnect")
+	assert.Equal(t, 0, res.Errors, "no EventSource error")
+	// The served page's own seed client received them too.
+	assert.GreaterOrEqual(t, len(res.PageLog), 2, "the page's own log")
+	assert.Equal(t, "open", res.PageStatus)
+	assert.Contains(t, res.Console, "log: hello", "the seed's console.log(data)")
+
+	// The browser is gone: stopping closes any connection left, and every
+	// timer of an event stream deletes itself at its next check.
+	stop()
+	assert.Equal(t, before, waitTimerLen(before, 5*time.Second), "event-stream timers left after the browser closed")
+}
