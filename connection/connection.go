@@ -136,6 +136,7 @@ type TcpConnection struct {
 	closeAfterFlush bool
 	closeDeadline   time.Time
 	ctx             any
+	closeHooks      []func(*TcpConnection)
 }
 
 // New wraps a gnet connection. It is called by the worker's event handler
@@ -232,6 +233,20 @@ func (c *TcpConnection) SetContext(v any) {
 	c.mu.Lock()
 	c.ctx = v
 	c.mu.Unlock()
+}
+
+// AtClose registers fn to run once the connection has closed, after the
+// worker's OnClose: libraries (such as an SSE hub) use it to forget the
+// connection. On a connection that is closed already fn runs at once.
+func (c *TcpConnection) AtClose(fn func(*TcpConnection)) {
+	c.mu.Lock()
+	if c.Status() != StatusClosed {
+		c.closeHooks = append(c.closeHooks, fn)
+		c.mu.Unlock()
+		return
+	}
+	c.mu.Unlock()
+	fn(c)
 }
 
 // BufferedOutput is the number of bytes accepted by Send but not yet

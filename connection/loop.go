@@ -68,6 +68,13 @@ func (c *TcpConnection) HandleClose() {
 		c.call("OnClose", func() { c.ev.OnClose(c) })
 	}
 	c.mu.Lock()
+	hooks := c.closeHooks
+	c.closeHooks = nil
+	c.mu.Unlock()
+	for _, fn := range hooks {
+		c.call("OnClose", func() { fn(c) })
+	}
+	c.mu.Lock()
 	if r, ok := c.codec.(protocols.Releaser); ok {
 		r.Release()
 	}

@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -19,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gnetworker/gnetworker/connection"
+	"github.com/gnetworker/gnetworker/internal/leaktest"
 	"github.com/gnetworker/gnetworker/worker"
 )
 
@@ -437,7 +437,7 @@ func TestSendAfterCloseFails(t *testing.T) {
 }
 
 func TestNoGoroutineOutlivesWorker(t *testing.T) {
-	before := runtime.NumGoroutine()
+	before := leaktest.Goroutines()
 	for range 3 {
 		w, err := worker.New("text://127.0.0.1:0")
 		require.NoError(t, err)
@@ -453,10 +453,5 @@ func TestNoGoroutineOutlivesWorker(t *testing.T) {
 		}
 		require.NoError(t, w.Stop())
 	}
-	// gnet's goroutine pool (ants) retires idle workers on a ticker, which
-	// can take a few seconds after the last Stop.
-	if !assert.Eventually(t, func() bool { return runtime.NumGoroutine() <= before }, 15*time.Second, 10*time.Millisecond) {
-		buf := make([]byte, 1<<20)
-		t.Logf("%d goroutines, %d before:\n%s", runtime.NumGoroutine(), before, buf[:runtime.Stack(buf, true)])
-	}
+	leaktest.WaitGoroutines(t, before, 15*time.Second)
 }

@@ -1,0 +1,416 @@
+// Package ssehub is a broadcast hub for Server-Sent Events: connections
+// subscribe to topics, and an event published to a topic reaches every
+// subscriber. It goes beyond workerman, for what users otherwise build with
+// r3labs/sse or tmaxmax/go-sse on top of net/http.
+//
+//   - Fan-out costs no goroutine per subscriber: an event is encoded once
+//     and appended to each subscriber's send buffer; each connection's
+//     event loop writes it.
+//   - Replay: each topic keeps its last ReplaySize events. A client that
+//     reconnects with Last-Event-ID gets the events of its topics it missed,
+//     in order; when they are no longer all held it gets ResetEvent instead.
+//     Event ids are assigned by the hub, increasing across all its topics.
+//   - Heartbeats: one hub-wide timer writes a comment line to every
+//     subscriber every Heartbeat interval, which also finds dead peers (the
+//     write fails and the connection closes).
+//   - Slow clients: a subscriber whose send buffer is full is handled by
+//     SlowPolicy (dropped, or skipped for that event). It never blocks the
+//     others, and the connection's MaxSendBufferSize bounds its memory.
+//   - A closing connection unsubscribes itself, leaving nothing behind.
+//
+// Typical use, in an http worker's OnMessage:
+//
+//	hub := ssehub.New(ssehub.Options{})
+//	w.OnMessage = func(c *connection.TcpConnection, req *http.Request) {
+//		if req.Header("accept") == "text/event-stream" {
+//			_ = hub.Subscribe(c, req, "news")
+//			return
+//		}
+//		hub.Publish("news", http.ServerSentEvents{Event: "post", Data: string(req.RawBody())})
+//		_ = c.Send("ok")
+//	}
+package ssehub
+
+import (
+	"errors"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/gnetworker/gnetworker/connection"
+	"github.com/gnetworker/gnetworker/protocols/http"
+	"github.com/gnetworker/gnetworker/timer"
+)
+
+// SlowPolicy says what happens to a subscriber whose send buffer is full
+// when an event is published.
+type SlowPolicy int
+
+const (
+	// DropSubscriber closes the slow subscriber's connection (its client
+	// reconnects with Last-Event-ID and catches up from the replay ring).
+	DropSubscriber SlowPolicy = iota
+	// SkipEvents leaves the subscriber connected but skips the event for it.
+	SkipEvents
+)
+
+// Defaults of Options.
+const (
+	DefaultReplaySize = 256
+	DefaultHeartbeat  = 15 * time.Second
+)
+
+// Options configure a Hub. The zero value gives the defaults.
+type Options struct {
+	// ReplaySize is how many events each topic keeps for replay
+	// (DefaultReplaySize when 0; negative keeps none).
+	ReplaySize int
+	// Heartbeat is the interval of the comment line sent to every
+	// subscriber (DefaultHeartbeat when 0; negative sends none).
+	Heartbeat time.Duration
+	// SlowPolicy handles subscribers whose send buffer is full.
+	SlowPolicy SlowPolicy
+	// ResetEvent is sent instead of a replay when the events a client
+	// missed are no longer all held. Its ID is set to the hub's latest id,
+	// so the client does not ask again. Default: event "reset".
+	ResetEvent http.ServerSentEvents
+	// Retry, when positive, is sent to each new subscriber as the
+	// reconnection delay.
+	Retry time.Duration
+	// Header adds response headers to the event-stream response.
+	Header map[string]string
+}
+
+// Errors returned by Subscribe.
+var (
+	ErrClosed       = errors.New("ssehub: hub closed")
+	ErrNoTopics     = errors.New("ssehub: Subscribe needs at least one topic")
+	ErrBadLastEvent = errors.New("ssehub: invalid Last-Event-ID")
+)
+
+// Hub holds topics and their subscribers. Its methods are safe from any
+// goroutine.
+type Hub struct {
+	opts      Options
+	heartbeat []byte
+
+	// mu serialises subscription changes and publishing, so every
+	// subscriber receives events in id order, replay included.
+	mu          sync.Mutex
+	closed      bool
+	lastID      uint64
+	topics      map[string]*topic
+	subs        map[*connection.TcpConnection]*subscriber
+	heartbeatID timer.ID
+	scratch     []*subscriber
+}
+
+type subscriber struct {
+	c      *connection.TcpConnection
+	topics []*topic
+}
+
+type topic struct {
+	name    string
+	subs    map[*subscriber]struct{}
+	ring    []entry // replay ring, oldest at head
+	head    int
+	count   int
+	evicted uint64 // id of the newest event dropped from the ring
+}
+
+type entry struct {
+	id    uint64
+	event []byte // encoded, id included
+}
+
+// New returns a hub. Close it when done to stop its heartbeat timer.
+func New(opts Options) *Hub {
+	if opts.ReplaySize == 0 {
+		opts.ReplaySize = DefaultReplaySize
+	}
+	if opts.Heartbeat == 0 {
+		opts.Heartbeat = DefaultHeartbeat
+	}
+	if opts.ResetEvent == (http.ServerSentEvents{}) {
+		opts.ResetEvent = http.ServerSentEvents{Event: "reset", Data: "missed events are no longer held"}
+	}
+	return &Hub{
+		opts:      opts,
+		heartbeat: []byte(": heartbeat\n\n"),
+		topics:    make(map[string]*topic),
+		subs:      make(map[*connection.TcpConnection]*subscriber),
+	}
+}
+
+// Subscribe answers req on c with an event-stream response and subscribes
+// c to topics. When req carries Last-Event-ID, the events of those topics
+// published after that id are sent first, or ResetEvent when they are no
+// longer all held. Subscribing a connection again adds topics.
+func (h *Hub) Subscribe(c *connection.TcpConnection, req *http.Request, topics ...string) error {
+	if len(topics) == 0 {
+		return ErrNoTopics
+	}
+	hdr := map[string]string{"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+	for k, v := range h.opts.Header {
+		hdr[k] = v
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return ErrClosed
+	}
+	sub, known := h.subs[c]
+	if !known {
+		if err := c.Send(http.NewResponse(200, hdr, "")); err != nil {
+			return err
+		}
+		sub = &subscriber{c: c}
+	}
+	var added []*topic
+	for _, name := range topics {
+		t := h.topicLocked(name)
+		if _, ok := t.subs[sub]; ok {
+			continue
+		}
+		t.subs[sub] = struct{}{}
+		sub.topics = append(sub.topics, t)
+		added = append(added, t)
+	}
+	if !known {
+		h.subs[c] = sub
+		c.AtClose(h.forget)
+		if h.opts.Retry > 0 {
+			b, _ := http.ServerSentEvents{Retry: h.opts.Retry}.Encode()
+			_ = c.SendRaw(b)
+		}
+		h.startHeartbeatLocked()
+	}
+	if last := req.Header("Last-Event-ID"); last != "" {
+		h.replayLocked(sub, added, last)
+	}
+	return nil
+}
+
+// replayLocked sends sub the held events of topics newer than last, merged
+// in id order, or the reset event when some were evicted.
+func (h *Hub) replayLocked(sub *subscriber, topics []*topic, last string) {
+	id, err := strconv.ParseUint(last, 10, 64)
+	reset := err != nil || id > h.lastID
+	var missed []entry
+	for _, t := range topics {
+		if reset {
+			break
+		}
+		if t.evicted > id {
+			reset = true
+			break
+		}
+		for i := range t.count {
+			if e := t.ring[(t.head+i)%len(t.ring)]; e.id > id {
+				missed = append(missed, e)
+			}
+		}
+	}
+	if reset {
+		ev := h.opts.ResetEvent
+		ev.ID = strconv.FormatUint(h.lastID, 10)
+		if b, err := ev.Encode(); err == nil {
+			_ = sub.c.SendRaw(b)
+		}
+		return
+	}
+	slices.SortFunc(missed, func(a, b entry) int {
+		switch {
+		case a.id < b.id:
+			return -1
+		case a.id > b.id:
+			return 1
+		}
+		return 0
+	})
+	for _, e := range missed {
+		_ = sub.c.SendRaw(e.event)
+	}
+}
+
+// Publish sends ev to every subscriber of topic and keeps it for replay.
+// The hub assigns the event's id (ev.ID is ignored) and returns it. An
+// invalid event (see http.ServerSentEvents) is not sent and returns "" and
+// the encoding error.
+func (h *Hub) Publish(topicName string, ev http.ServerSentEvents) (string, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return "", ErrClosed
+	}
+	id := h.lastID + 1
+	ev.ID = strconv.FormatUint(id, 10)
+	b, err := ev.Encode()
+	if err != nil {
+		return "", err
+	}
+	h.lastID = id
+	t := h.topicLocked(topicName)
+	t.keep(entry{id: id, event: b}, h.opts.ReplaySize)
+	h.sendLocked(t, b)
+	if len(t.subs) == 0 && t.count == 0 {
+		delete(h.topics, topicName)
+	}
+	return ev.ID, nil
+}
+
+// sendLocked appends b to every subscriber of t, applying SlowPolicy.
+func (h *Hub) sendLocked(t *topic, b []byte) {
+	for sub := range t.subs {
+		h.deliverLocked(sub, b)
+	}
+}
+
+func (h *Hub) deliverLocked(sub *subscriber, b []byte) {
+	err := sub.c.SendRaw(b)
+	switch {
+	case err == nil:
+	case errors.Is(err, connection.ErrSendBufferFull):
+		if h.opts.SlowPolicy == DropSubscriber {
+			h.removeLocked(sub)
+			sub.c.Destroy()
+		}
+	default: // closed or closing: its close hook removes it
+	}
+}
+
+// keep puts e in the topic's replay ring.
+func (t *topic) keep(e entry, size int) {
+	if size <= 0 {
+		t.evicted = e.id
+		return
+	}
+	if t.ring == nil {
+		t.ring = make([]entry, size)
+	}
+	if t.count == len(t.ring) {
+		t.evicted = t.ring[t.head].id
+		t.ring[t.head] = e
+		t.head = (t.head + 1) % len(t.ring)
+		return
+	}
+	t.ring[(t.head+t.count)%len(t.ring)] = e
+	t.count++
+}
+
+func (h *Hub) topicLocked(name string) *topic {
+	t, ok := h.topics[name]
+	if !ok {
+		t = &topic{name: name, subs: make(map[*subscriber]struct{})}
+		h.topics[name] = t
+	}
+	return t
+}
+
+// forget is the close hook of every subscribed connection.
+func (h *Hub) forget(c *connection.TcpConnection) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if sub, ok := h.subs[c]; ok {
+		h.removeLocked(sub)
+	}
+}
+
+func (h *Hub) removeLocked(sub *subscriber) {
+	delete(h.subs, sub.c)
+	for _, t := range sub.topics {
+		delete(t.subs, sub)
+		if len(t.subs) == 0 && t.count == 0 {
+			delete(h.topics, t.name)
+		}
+	}
+	sub.topics = nil
+	if len(h.subs) == 0 {
+		h.stopHeartbeatLocked()
+	}
+}
+
+// Unsubscribe removes c from every topic; its connection stays open.
+func (h *Hub) Unsubscribe(c *connection.TcpConnection) {
+	h.forget(c)
+}
+
+// Subscribers is the number of subscribers of topic, or of the whole hub
+// when topic is "".
+func (h *Hub) Subscribers(topic string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if topic == "" {
+		return len(h.subs)
+	}
+	if t, ok := h.topics[topic]; ok {
+		return len(t.subs)
+	}
+	return 0
+}
+
+// LastID is the id of the newest published event ("0" before any).
+func (h *Hub) LastID() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return strconv.FormatUint(h.lastID, 10)
+}
+
+// Close stops the heartbeat, forgets every subscriber and closes their
+// connections once their pending events are written.
+func (h *Hub) Close() {
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		return
+	}
+	h.closed = true
+	h.stopHeartbeatLocked()
+	conns := make([]*connection.TcpConnection, 0, len(h.subs))
+	for c := range h.subs {
+		conns = append(conns, c)
+	}
+	h.subs = map[*connection.TcpConnection]*subscriber{}
+	h.topics = map[string]*topic{}
+	h.mu.Unlock()
+	for _, c := range conns {
+		_ = c.Close()
+	}
+}
+
+// The heartbeat timer runs only while the hub has subscribers.
+func (h *Hub) startHeartbeatLocked() {
+	if h.heartbeatID != 0 || h.opts.Heartbeat < 0 {
+		return
+	}
+	h.heartbeatID, _ = timer.Add(h.opts.Heartbeat, h.beat)
+}
+
+func (h *Hub) stopHeartbeatLocked() {
+	if h.heartbeatID != 0 {
+		id := h.heartbeatID
+		h.heartbeatID = 0
+		// Deleting from inside the callback would be fine, but beat may be
+		// waiting for h.mu right now: delete without waiting for it.
+		go timer.Del(id)
+	}
+}
+
+// beat runs on the timer goroutine.
+func (h *Hub) beat(id timer.ID) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.heartbeatID != id {
+		return
+	}
+	h.scratch = h.scratch[:0]
+	for _, sub := range h.subs {
+		h.scratch = append(h.scratch, sub)
+	}
+	for _, sub := range h.scratch {
+		h.deliverLocked(sub, h.heartbeat)
+	}
+	clear(h.scratch)
+}
