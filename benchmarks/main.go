@@ -1,0 +1,483 @@
+// Command benchmarks measures gnetworker against net/http, fasthttp and a
+// raw gnet upper bound: plaintext, pipelining, JSON and POST throughput,
+// idle SSE memory per connection, SSE fan-out latency to 10,000 clients, and
+// the timer wheel against time.AfterFunc. Every server runs as its own
+// process on 127.0.0.1; runs are interleaved over rounds and reported as
+// medians in RESULTS.md with PNG charts. See README.md.
+//
+//	go run .                 # the full run (about 10 minutes)
+//	go run . -quick          # under 2 minutes
+//	go run . -scenario pipeline-16,sse-fanout
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Scenario kinds.
+const (
+	kindHTTP = iota
+	kindSSEIdle
+	kindSSEFanout
+	kindTimer
+)
+
+// scenario is one measured situation.
+type scenario struct {
+	Name   string
+	Title  string
+	Kind   int
+	Conns  int
+	Depth  int
+	Method string
+	Path   string
+	Body   int
+	App    bool // needs the full app server (not examples/hello)
+}
+
+var scenarios = []*scenario{
+	{Name: "plaintext-50", Title: "plaintext, 50 connections (GET /)", Conns: 50, Method: "GET", Path: "/"},
+	{Name: "plaintext-256", Title: "plaintext, 256 connections (GET /)", Conns: 256, Method: "GET", Path: "/"},
+	{Name: "pipeline-16", Title: "plaintext, 256 connections, 16-deep pipelining", Conns: 256, Depth: 16, Method: "GET", Path: "/"},
+	{Name: "json", Title: "JSON, 256 connections (GET /json, encoded per request)", Conns: 256, Method: "GET", Path: "/json", App: true},
+	{Name: "post-4k", Title: "POST with a 4 KiB body, 256 connections (POST /post)", Conns: 256, Method: "POST", Path: "/post", Body: 4096, App: true},
+	{Name: "sse-idle", Title: "idle SSE connections: server RSS per connection", Kind: kindSSEIdle},
+	{Name: "sse-fanout", Title: "SSE fan-out of one 64-byte event", Kind: kindSSEFanout},
+	{Name: "timer", Title: "timer wheel vs time.AfterFunc", Kind: kindTimer},
+}
+
+// serverDef is one server under test; its binaries are built per run.
+type serverDef struct {
+	Key   string
+	Label string // as in tables
+	Short string // as in charts
+	Plain string // binary for the plaintext scenarios
+	App   string // binary for JSON and POST
+	SSE   string // binary for the SSE scenarios
+	Gnet  bool   // takes -count (event loops)
+}
+
+const rawLabel = "raw gnet (unsafe upper bound, not a real server)"
+
+var servers = []*serverDef{
+	{Key: "gnetworker", Label: "gnetworker", Short: "gnetworker", Plain: "hello", App: "gnetworker", SSE: "gnetworkersse", Gnet: true},
+	{Key: "nethttp", Label: "net/http", Short: "net/http", Plain: "nethttp", App: "nethttp", SSE: "nethttp"},
+	{Key: "fasthttp", Label: "fasthttp", Short: "fasthttp", Plain: "fasthttp", App: "fasthttp", SSE: "fasthttp"},
+	{Key: "rawgnet", Label: rawLabel, Short: "raw gnet (upper bound)", Plain: "rawgnet", App: "rawgnet", SSE: "rawgnet", Gnet: true},
+}
+
+// binaries maps a binary name to its package.
+var binaries = map[string]string{
+	"hello":         "github.com/gnetworker/gnetworker/examples/hello",
+	"gnetworker":    "./servers/gnetworker",
+	"gnetworkersse": "./servers/gnetworkersse",
+	"nethttp":       "./servers/nethttp",
+	"fasthttp":      "./servers/fasthttp",
+	"rawgnet":       "./servers/rawgnet",
+}
+
+// options are the command-line settings of a run.
+type options struct {
+	Quick       bool
+	Scenarios   []*scenario
+	Duration    time.Duration
+	Warmup      time.Duration
+	Rounds      int
+	Procs       int
+	SSEClients  int
+	Publishes   int
+	SrcAddrs    int
+	Loadgen     string
+	BenchTime   string
+	OutDir      string
+	Args        string
+	DefaultFull bool
+}
+
+func parseFlags() options {
+	var o options
+	quick := flag.Bool("quick", false, "short run: 1 round, 2 s per load test, fewer publishes (under 2 minutes on 2 cores)")
+	scen := flag.String("scenario", "all", "comma-separated scenarios: "+scenarioNames()+", or all")
+	dur := flag.Duration("duration", 0, "length of each load test (default 5s, 2s with -quick)")
+	rounds := flag.Int("rounds", 0, "interleaved rounds per scenario (default 3, 1 with -quick)")
+	procs := flag.Int("procs", 1, "GOMAXPROCS of each server and event loops of the gnet-based ones")
+	clients := flag.Int("sse-clients", 10000, "SSE clients per server")
+	pubs := flag.Int("publishes", 0, "events published per SSE session (default 5, 3 with -quick)")
+	src := flag.Int("src-addrs", 8, "source addresses 127.0.0.2.. the SSE clients are spread over")
+	lg := flag.String("loadgen", "auto", "load generator: auto (wrk if installed), wrk or go")
+	out := flag.String("out", "", "output directory (default: this directory for a full default run, out/ otherwise)")
+	flag.Parse()
+	o.Quick = *quick
+	o.Duration, o.Rounds, o.Publishes = 5*time.Second, 3, 5
+	o.Warmup = time.Second
+	if o.Quick {
+		o.Duration, o.Rounds, o.Publishes = 2*time.Second, 1, 3
+		o.BenchTime = "100ms"
+	}
+	if *dur > 0 {
+		o.Duration = *dur
+	}
+	if *rounds > 0 {
+		o.Rounds = *rounds
+	}
+	if *pubs > 0 {
+		o.Publishes = *pubs
+	}
+	o.Procs, o.SSEClients, o.SrcAddrs, o.Loadgen = *procs, *clients, *src, *lg
+	if *scen == "all" {
+		o.Scenarios = scenarios
+	} else {
+		for _, n := range strings.Split(*scen, ",") {
+			i := slices.IndexFunc(scenarios, func(s *scenario) bool { return s.Name == strings.TrimSpace(n) })
+			if i < 0 {
+				log.Fatalf("unknown scenario %q; known: %s", n, scenarioNames())
+			}
+			o.Scenarios = append(o.Scenarios, scenarios[i])
+		}
+	}
+	o.Args = strings.Join(os.Args[1:], " ")
+	o.DefaultFull = len(os.Args) == 1
+	o.OutDir = *out
+	if o.OutDir == "" {
+		o.OutDir = "out"
+		if o.DefaultFull {
+			o.OutDir = "."
+		}
+	}
+	return o
+}
+
+func scenarioNames() string {
+	var n []string
+	for _, s := range scenarios {
+		n = append(n, s.Name)
+	}
+	return strings.Join(n, ", ")
+}
+
+// results is everything a run measured.
+type results struct {
+	Opts     options
+	Machine  machine
+	Loadgen  string
+	Started  time.Time
+	Took     time.Duration
+	HTTP     map[string]map[string][]loadResult // scenario -> server key
+	HTTPErr  map[string]map[string]string
+	SSE      map[string][]sseResult // server key
+	SSEErr   map[string]string
+	Timer    []benchLine
+	TimerCmd string
+	TimerErr string
+	BuildErr map[string]string // binary -> error
+}
+
+func main() {
+	log.SetFlags(log.Ltime)
+	o := parseFlags()
+	dir, err := benchDir()
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := os.Chdir(dir); err != nil {
+		log.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	defer killAll()
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	go func() {
+		s := <-sig
+		log.Printf("%v: stopping every child process", s)
+		cancel()
+		killAll()
+		time.Sleep(5 * time.Second)
+		killAll()
+		os.Exit(130)
+	}()
+	if err := run(ctx, o); err != nil {
+		killAll()
+		log.Fatal(err)
+	}
+}
+
+// benchDir finds the benchmarks module: the working directory or its
+// benchmarks/ subdirectory.
+func benchDir() (string, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for _, d := range []string{wd, filepath.Join(wd, "benchmarks")} {
+		b, err := os.ReadFile(filepath.Join(d, "go.mod"))
+		if err == nil && strings.Contains(string(b), "module github.com/gnetworker/gnetworker/benchmarks") {
+			return d, nil
+		}
+	}
+	return "", fmt.Errorf("run from the benchmarks directory (go run -C benchmarks .)")
+}
+
+func run(ctx context.Context, o options) error {
+	res := &results{
+		Opts: o, Started: time.Now(),
+		HTTP: map[string]map[string][]loadResult{}, HTTPErr: map[string]map[string]string{},
+		SSE: map[string][]sseResult{}, SSEErr: map[string]string{}, BuildErr: map[string]string{},
+	}
+	res.Machine = readMachine()
+	tmp, err := os.MkdirTemp("", "gnetworker-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+
+	var gen loadGen = goGen{}
+	if o.Loadgen != "go" {
+		w, err := newWrk(tmp)
+		switch {
+		case err == nil:
+			gen = w
+		case o.Loadgen == "wrk":
+			return fmt.Errorf("wrk: %v", err)
+		}
+	}
+	res.Loadgen = gen.Name()
+	log.Printf("machine: %s, %d cores, %s; load generator: %s", res.Machine.CPU, res.Machine.Cores, res.Machine.Go, res.Loadgen)
+
+	bin := filepath.Join(tmp, "bin")
+	if err := build(ctx, o, bin, res); err != nil {
+		return err
+	}
+	if err := runHTTP(ctx, o, gen, bin, tmp, res); err != nil {
+		return err
+	}
+	if err := runSSEPhase(ctx, o, bin, tmp, res); err != nil {
+		return err
+	}
+	if has(o, kindTimer) {
+		log.Printf("timer: go test -bench ./timer")
+		lines, cmdline, err := runTimerBench(ctx, "..", o.BenchTime)
+		res.Timer, res.TimerCmd = lines, cmdline
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			res.TimerErr = err.Error()
+			log.Printf("timer: %v", err)
+		}
+	}
+	res.Took = time.Since(res.Started)
+	return report(res)
+}
+
+func has(o options, kind int) bool {
+	return slices.ContainsFunc(o.Scenarios, func(s *scenario) bool { return s.Kind == kind })
+}
+
+// build compiles every server binary into dir; a failure is recorded and
+// that server is skipped where it needs the binary.
+func build(ctx context.Context, o options, dir string, res *results) error {
+	need := map[string]bool{}
+	for _, s := range o.Scenarios {
+		for _, d := range servers {
+			switch {
+			case s.Kind == kindHTTP && s.App:
+				need[d.App] = true
+			case s.Kind == kindHTTP:
+				need[d.Plain] = true
+			case s.Kind == kindSSEIdle || s.Kind == kindSSEFanout:
+				need[d.SSE] = true
+			}
+		}
+	}
+	names := make([]string, 0, len(need))
+	for n := range need {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	log.Printf("building %s", strings.Join(names, ", "))
+	for _, n := range names {
+		out, err := runChild(command(ctx, "go", "build", "-o", filepath.Join(dir, n), binaries[n]))
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err != nil {
+			res.BuildErr[n] = strings.TrimSpace(string(out))
+			log.Printf("build %s failed: %s", n, out)
+		}
+	}
+	return nil
+}
+
+// runHTTP measures the throughput scenarios, interleaved: in every round,
+// each scenario runs once against every server in turn.
+func runHTTP(ctx context.Context, o options, gen loadGen, bin, tmp string, res *results) error {
+	var scs []*scenario
+	for _, s := range o.Scenarios {
+		if s.Kind == kindHTTP {
+			scs = append(scs, s)
+		}
+	}
+	if len(scs) == 0 {
+		return nil
+	}
+	procs := map[string]*server{} // binary name -> running server
+	defer func() {
+		for _, p := range procs {
+			p.stop()
+		}
+	}()
+	need := func(d *serverDef, s *scenario) string {
+		if s.App {
+			return d.App
+		}
+		return d.Plain
+	}
+	for _, s := range scs {
+		res.HTTP[s.Name] = map[string][]loadResult{}
+		res.HTTPErr[s.Name] = map[string]string{}
+		for _, d := range servers {
+			b := need(d, s)
+			if _, ok := procs[b]; ok || res.BuildErr[b] != "" {
+				continue
+			}
+			p, err := startServer(d.Label, filepath.Join(bin, b), d.Gnet, o.Procs, tmp)
+			if err != nil {
+				res.HTTPErr[s.Name][d.Key] = err.Error()
+				continue
+			}
+			procs[b] = p
+			// Warm up once: connections, buffers, the runtime's heap.
+			warm := &scenario{Name: "warmup", Conns: 50, Method: "GET", Path: "/"}
+			if _, err := gen.Run(ctx, p.addr, warm, o.Warmup); err != nil && ctx.Err() != nil {
+				return ctx.Err()
+			}
+		}
+	}
+	for r := range o.Rounds {
+		for _, s := range scs {
+			for _, d := range servers {
+				b := need(d, s)
+				p := procs[b]
+				if p == nil {
+					if res.BuildErr[b] != "" {
+						res.HTTPErr[s.Name][d.Key] = "build failed"
+					}
+					continue
+				}
+				if !p.alive() {
+					res.HTTPErr[s.Name][d.Key] = "server exited; see " + p.log
+					continue
+				}
+				c0 := cpuTime(p.pid)
+				lr, err := gen.Run(ctx, p.addr, s, o.Duration)
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				lr.ServerCPU = cpuTime(p.pid) - c0
+				if err != nil {
+					res.HTTPErr[s.Name][d.Key] = err.Error()
+					log.Printf("round %d %s %s: %v", r+1, s.Name, d.Label, err)
+					continue
+				}
+				res.HTTP[s.Name][d.Key] = append(res.HTTP[s.Name][d.Key], lr)
+				log.Printf("round %d/%d %-13s %-10s %10.0f req/s  server %5.2f µs/req  errors %d",
+					r+1, o.Rounds, s.Name, d.Key, lr.RPS, usPerReq(lr), lr.Errors)
+			}
+		}
+	}
+	return nil
+}
+
+func usPerReq(lr loadResult) float64 {
+	if lr.Requests == 0 {
+		return 0
+	}
+	return float64(lr.ServerCPU.Microseconds()) / float64(lr.Requests)
+}
+
+// runSSEPhase runs one SSE session per server per round, each against a
+// fresh server process so that its RSS starts from the same place.
+func runSSEPhase(ctx context.Context, o options, bin, tmp string, res *results) error {
+	idle, fan := has(o, kindSSEIdle), has(o, kindSSEFanout)
+	if !idle && !fan {
+		return nil
+	}
+	pubs := 0
+	if fan {
+		pubs = o.Publishes
+	}
+	for r := range o.Rounds {
+		for _, d := range servers {
+			if e := res.BuildErr[d.SSE]; e != "" {
+				res.SSEErr[d.Key] = "build failed: " + firstLine(e)
+				continue
+			}
+			p, err := startServer(d.Label, filepath.Join(bin, d.SSE), d.Gnet, o.Procs, tmp)
+			if err != nil {
+				res.SSEErr[d.Key] = err.Error()
+				continue
+			}
+			sr, err := runSSE(ctx, p, o.SSEClients, pubs, o.SrcAddrs)
+			p.stop()
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if err != nil {
+				res.SSEErr[d.Key] = err.Error()
+				log.Printf("round %d sse %s: %v", r+1, d.Label, err)
+				continue
+			}
+			res.SSE[d.Key] = append(res.SSE[d.Key], sr)
+			log.Printf("round %d/%d sse %-10s %d clients in %v, RSS %.0f B/conn, fan-out p50 %v p99 %v last %v",
+				r+1, o.Rounds, d.Key, sr.Connected, sr.ConnectDur.Round(time.Millisecond), sr.PerConn,
+				medianDur(sr.P50), medianDur(sr.P99), medianDur(sr.Last))
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+	return nil
+}
+
+func firstLine(s string) string {
+	l, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
+	return l
+}
+
+// machine describes where the run happened.
+type machine struct {
+	CPU    string
+	Cores  int
+	Go     string
+	Kernel string
+}
+
+func readMachine() machine {
+	m := machine{Cores: runtime.NumCPU(), Go: runtime.Version()}
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if k, v, ok := strings.Cut(l, ":"); ok && strings.TrimSpace(k) == "model name" {
+				m.CPU = strings.TrimSpace(v)
+				break
+			}
+		}
+	}
+	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
+		m.Kernel = strings.TrimSpace(string(b))
+	}
+	if out, err := exec.Command("go", "version").Output(); err == nil {
+		m.Go = strings.TrimSpace(strings.TrimPrefix(string(out), "go version "))
+	}
+	return m
+}

@@ -1,0 +1,459 @@
+package main
+
+import (
+	"fmt"
+	"image/color"
+	"log"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+)
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return math.NaN()
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func medianDur(v []time.Duration) time.Duration {
+	f := make([]float64, len(v))
+	for i, d := range v {
+		f[i] = float64(d)
+	}
+	m := median(f)
+	if math.IsNaN(m) {
+		return 0
+	}
+	return time.Duration(m)
+}
+
+// httpStat summarizes one server in one throughput scenario.
+type httpStat struct {
+	RPS, Min, Max, USPerReq, LoadCPU float64
+	Errors                           int64
+	N                                int
+}
+
+func (r *results) httpStat(sc, key string) (httpStat, bool) {
+	runs := r.HTTP[sc][key]
+	if len(runs) == 0 {
+		return httpStat{}, false
+	}
+	var rps, us, lc []float64
+	var st httpStat
+	for _, lr := range runs {
+		rps = append(rps, lr.RPS)
+		us = append(us, usPerReq(lr))
+		if lr.Elapsed > 0 {
+			lc = append(lc, 100*lr.LoadCPU.Seconds()/lr.Elapsed.Seconds())
+		}
+		st.Errors += lr.Errors
+	}
+	st.RPS, st.USPerReq, st.LoadCPU = median(rps), median(us), median(lc)
+	st.Min, st.Max, st.N = slices.Min(rps), slices.Max(rps), len(rps)
+	return st, true
+}
+
+// sseStat summarizes one server's SSE sessions: medians over rounds (RSS)
+// and over every publish of every round (latencies).
+type sseStat struct {
+	Base, After, PerConn float64
+	P50, P99, Last       time.Duration
+	Missing, Publishes   int
+}
+
+func (r *results) sseStat(key string) (sseStat, bool) {
+	runs := r.SSE[key]
+	if len(runs) == 0 {
+		return sseStat{}, false
+	}
+	var base, after, per []float64
+	var p50, p99, last []time.Duration
+	var st sseStat
+	for _, s := range runs {
+		base = append(base, float64(s.RSSBase))
+		after = append(after, float64(s.RSSAfter))
+		per = append(per, s.PerConn)
+		p50 = append(p50, s.P50...)
+		p99 = append(p99, s.P99...)
+		last = append(last, s.Last...)
+		st.Missing += s.Missing
+	}
+	st.Base, st.After, st.PerConn = median(base), median(after), median(per)
+	st.P50, st.P99, st.Last, st.Publishes = medianDur(p50), medianDur(p99), medianDur(last), len(last)
+	return st, true
+}
+
+// target is one goal from the issue, with what was measured.
+type target struct {
+	What     string
+	Measured string
+	Met      string // "met", "not met" or "not measured"
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "not met"
+}
+
+func (r *results) targets() []target {
+	var ts []target
+	ratio := func(sc, a, b string, want float64, what string) {
+		x, okx := r.httpStat(sc, a)
+		y, oky := r.httpStat(sc, b)
+		t := target{What: what, Met: "not measured", Measured: "—"}
+		if okx && oky && y.RPS > 0 {
+			q := x.RPS / y.RPS
+			t.Measured = fmt.Sprintf("%.2fx (%.0f vs %.0f req/s)", q, x.RPS, y.RPS)
+			t.Met = verdict(q >= want)
+		}
+		ts = append(ts, t)
+	}
+	ratio("plaintext-256", "gnetworker", "nethttp", 1.5, "plaintext@256: ≥ 1.5x net/http")
+	ratio("plaintext-256", "gnetworker", "fasthttp", 1.0, "plaintext@256: ≥ fasthttp")
+	ratio("pipeline-16", "gnetworker", "nethttp", 10, "pipelining 16: ≥ 10x net/http")
+	ratio("pipeline-16", "gnetworker", "fasthttp", 1.0, "pipelining 16: ≥ fasthttp")
+	ratio("pipeline-16", "gnetworker", "rawgnet", 0.8, "pipelining 16: ≥ 0.8x raw gnet")
+
+	g, okg := r.sseStat("gnetworker")
+	n, okn := r.sseStat("nethttp")
+	raw, okr := r.sseStat("rawgnet")
+	t := target{What: "idle SSE: RSS per connection ≤ 1/20 of net/http", Met: "not measured", Measured: "—"}
+	if okg && okn && r.measuredIdle() {
+		t.Measured = fmt.Sprintf("%s vs %s (1/%.1f)", bytesStr(g.PerConn), bytesStr(n.PerConn), n.PerConn/g.PerConn)
+		t.Met = verdict(g.PerConn*20 <= n.PerConn)
+	}
+	ts = append(ts, t)
+	for _, m := range []struct {
+		name string
+		get  func(sseStat) time.Duration
+	}{{"p99", func(s sseStat) time.Duration { return s.P99 }}, {"time to last client", func(s sseStat) time.Duration { return s.Last }}} {
+		t := target{What: "fan-out " + m.name + ": below net/http", Met: "not measured", Measured: "—"}
+		if okg && okn && r.measuredFanout() {
+			t.Measured = fmt.Sprintf("%v vs %v", ms(m.get(g)), ms(m.get(n)))
+			t.Met = verdict(m.get(g) < m.get(n))
+		}
+		ts = append(ts, t)
+		t = target{What: "fan-out " + m.name + ": within 1.1x raw gnet", Met: "not measured", Measured: "—"}
+		if okg && okr && r.measuredFanout() {
+			t.Measured = fmt.Sprintf("%v vs %v (%.2fx)", ms(m.get(g)), ms(m.get(raw)), float64(m.get(g))/float64(m.get(raw)))
+			t.Met = verdict(float64(m.get(g)) <= 1.1*float64(m.get(raw)))
+		}
+		ts = append(ts, t)
+	}
+	return ts
+}
+
+func (r *results) measuredIdle() bool { return has(r.Opts, kindSSEIdle) }
+
+func (r *results) measuredFanout() bool { return has(r.Opts, kindSSEFanout) }
+
+func bytesStr(b float64) string {
+	switch {
+	case math.Abs(b) >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", b/(1<<20))
+	case math.Abs(b) >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", b/(1<<10))
+	}
+	return fmt.Sprintf("%.0f B", b)
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }
+
+// report prints the Markdown, writes RESULTS.md and the charts.
+func report(r *results) error {
+	md := r.markdown()
+	fmt.Println(md)
+	if err := os.MkdirAll(filepath.Join(r.Opts.OutDir, "charts"), 0o755); err != nil {
+		return err
+	}
+	p := filepath.Join(r.Opts.OutDir, "RESULTS.md")
+	if err := os.WriteFile(p, []byte(md), 0o644); err != nil {
+		return err
+	}
+	log.Printf("wrote %s", p)
+	if err := r.charts(filepath.Join(r.Opts.OutDir, "charts")); err != nil {
+		log.Printf("charts: %v", err)
+	}
+	return nil
+}
+
+func (r *results) markdown() string {
+	var b strings.Builder
+	p := func(f string, a ...any) { fmt.Fprintf(&b, f, a...) }
+	o := r.Opts
+	cmd := "go run ."
+	if o.Args != "" {
+		cmd += " " + o.Args
+	}
+	p("# gnetworker benchmark results\n\n")
+	p("Measured by `%s` in benchmarks/ on %s, in %v. See README.md to reproduce.\n\n", cmd, r.Started.UTC().Format("2006-01-02 15:04 MST"), r.Took.Round(time.Second))
+	p("## Machine and method\n\n")
+	p("| | |\n|---|---|\n")
+	p("| CPU | %s |\n| cores | %d |\n| Go | %s |\n| kernel | %s |\n| load generator | %s |\n", r.Machine.CPU, r.Machine.Cores, r.Machine.Go, r.Machine.Kernel, r.Loadgen)
+	p("| servers | each its own process on 127.0.0.1, GOMAXPROCS=%d; gnetworker and raw gnet with %d event loop(s) |\n", o.Procs, o.Procs)
+	p("| rounds | %d, interleaved (every server in turn, then the next round); medians reported |\n", o.Rounds)
+	p("| load test | %v each after one %v warm-up per server; wrk with 1 thread |\n", o.Duration, o.Warmup)
+	p("| SSE | %d clients per server, raw TCP in the harness, over %d source addresses; %d publish(es) per session, a fresh server per session |\n\n", o.SSEClients, o.SrcAddrs, o.Publishes)
+	p("The %d cores are shared by the server, the load generator and the harness; nothing is pinned. ", r.Machine.Cores)
+	p("\"server CPU\" is the server process's user+system time (from /proc/PID/stat) divided by the requests served: a measure of cost per request that does not depend on who won the CPU. ")
+	p("Raw gnet is %s: it only looks for `\\r\\n\\r\\n` and writes pre-baked bytes.\n\n", rawLabel)
+	if len(r.BuildErr) > 0 {
+		p("Build failures:\n\n")
+		for n, e := range r.BuildErr {
+			p("- %s: `%s`\n", n, firstLine(e))
+		}
+		p("\n")
+	}
+
+	p("## Targets\n\n| target | measured (gnetworker vs other) | verdict |\n|---|---|---|\n")
+	for _, t := range r.targets() {
+		p("| %s | %s | %s |\n", t.What, t.Measured, t.Met)
+	}
+	p("\n")
+
+	for _, s := range o.Scenarios {
+		switch s.Kind {
+		case kindHTTP:
+			p("## %s — `%s`\n\n", s.Title, s.Name)
+			p("| server | median req/s | min – max | vs net/http | server CPU µs/req | load gen CPU | errors |\n|---|---:|---:|---:|---:|---:|---:|\n")
+			base, okb := r.httpStat(s.Name, "nethttp")
+			for _, d := range servers {
+				st, ok := r.httpStat(s.Name, d.Key)
+				if !ok {
+					p("| %s | — | | | | | %s |\n", d.Label, r.HTTPErr[s.Name][d.Key])
+					continue
+				}
+				rel := "—"
+				if okb && base.RPS > 0 {
+					rel = fmt.Sprintf("%.2fx", st.RPS/base.RPS)
+				}
+				p("| %s | %.0f | %.0f – %.0f | %s | %.2f | %.0f%% | %d |\n", d.Label, st.RPS, st.Min, st.Max, rel, st.USPerReq, st.LoadCPU, st.Errors)
+			}
+			p("\n![%s](charts/%s.png)\n\n", s.Name, s.Name)
+		case kindSSEIdle:
+			p("## %s — `%s`\n\n", s.Title, s.Name)
+			p("VmRSS of the server before the first client and with all %d clients subscribed and idle for 0.5 s; per connection = delta / clients.\n\n", o.SSEClients)
+			p("| server | RSS before | RSS with clients | per connection | vs net/http |\n|---|---:|---:|---:|---:|\n")
+			base, okb := r.sseStat("nethttp")
+			for _, d := range servers {
+				st, ok := r.sseStat(d.Key)
+				if !ok {
+					p("| %s | — | | | %s |\n", d.Label, r.SSEErr[d.Key])
+					continue
+				}
+				rel := "—"
+				if okb && base.PerConn > 0 {
+					rel = fmt.Sprintf("%.3fx", st.PerConn/base.PerConn)
+				}
+				p("| %s | %s | %s | %s | %s |\n", d.Label, bytesStr(st.Base), bytesStr(st.After), bytesStr(st.PerConn), rel)
+			}
+			p("\n![%s](charts/%s.png)\n\n", s.Name, s.Name)
+		case kindSSEFanout:
+			p("## %s — `%s`\n\n", s.Title, s.Name)
+			p("Latency from writing `GET /publish` on a control connection to each of %d clients reading the event; medians over every publish of every round.\n\n", o.SSEClients)
+			p("| server | p50 | p99 | time to last client | last vs net/http | publishes | missed receipts |\n|---|---:|---:|---:|---:|---:|---:|\n")
+			base, okb := r.sseStat("nethttp")
+			for _, d := range servers {
+				st, ok := r.sseStat(d.Key)
+				if !ok {
+					p("| %s | — | | | | | %s |\n", d.Label, r.SSEErr[d.Key])
+					continue
+				}
+				rel := "—"
+				if okb && base.Last > 0 {
+					rel = fmt.Sprintf("%.2fx", float64(st.Last)/float64(base.Last))
+				}
+				p("| %s | %s | %s | %s | %s | %d | %d |\n", d.Label, ms(st.P50), ms(st.P99), ms(st.Last), rel, st.Publishes, st.Missing)
+			}
+			p("\n![%s](charts/%s.png)\n\n", s.Name, s.Name)
+		case kindTimer:
+			p("## %s — `%s`\n\n", s.Title, s.Name)
+			if r.TimerErr != "" {
+				p("Failed: ```%s```\n\n", firstLine(r.TimerErr))
+			}
+			p("`%s` in the framework root (GOMAXPROCS=%d).\n\n", r.TimerCmd, r.Machine.Cores)
+			p("| benchmark | timer wheel | time.AfterFunc | wheel / AfterFunc |\n|---|---:|---:|---:|\n")
+			for _, pr := range r.timerPairs() {
+				p("| %s | %s | %s | %s |\n", pr.key, pr.wheelS, pr.afterS, pr.ratio)
+			}
+			p("\n| raw benchmark | iterations | results |\n|---|---:|---|\n")
+			for _, bl := range r.Timer {
+				var parts []string
+				for _, u := range bl.Units {
+					parts = append(parts, num(bl.Metrics[u])+" "+u)
+				}
+				p("| %s | %d | %s |\n", bl.Name, bl.Iters, strings.Join(parts, ", "))
+			}
+			p("\n![%s](charts/%s.png)\n\n", s.Name, s.Name)
+		}
+	}
+	return b.String()
+}
+
+// timerPair is a wheel benchmark beside its time.AfterFunc counterpart.
+type timerPair struct {
+	key            string
+	unit           string
+	wheel, after   float64
+	wheelS, afterS string
+	ratio          string
+}
+
+func (r *results) timerPairs() []timerPair {
+	var keys []string
+	w, a := map[string]benchLine{}, map[string]benchLine{}
+	for _, bl := range r.Timer {
+		k, isWheel, ok := benchPairKey(bl.Name)
+		if !ok {
+			continue
+		}
+		if !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+		if isWheel {
+			w[k] = bl
+		} else {
+			a[k] = bl
+		}
+	}
+	var out []timerPair
+	for _, k := range keys {
+		unit := "ns/op"
+		if _, ok := w[k].Metrics["B/timer"]; ok {
+			unit = "B/timer"
+		}
+		pr := timerPair{key: k, unit: unit, wheel: w[k].Metrics[unit], after: a[k].Metrics[unit]}
+		f := func(bl benchLine) string {
+			if bl.Name == "" {
+				return "—"
+			}
+			s := num(bl.Metrics[unit]) + " " + unit
+			if unit == "ns/op" {
+				s += ", " + num(bl.Metrics["B/op"]) + " B/op, " + num(bl.Metrics["allocs/op"]) + " allocs/op"
+			}
+			return s
+		}
+		pr.wheelS, pr.afterS, pr.ratio = f(w[k]), f(a[k]), "—"
+		if pr.after > 0 && w[k].Name != "" {
+			pr.ratio = fmt.Sprintf("%.2fx", pr.wheel/pr.after)
+		}
+		out = append(out, pr)
+	}
+	return out
+}
+
+// charts writes one PNG bar chart per measured scenario into dir.
+func (r *results) charts(dir string) error {
+	var labels []string
+	for _, d := range servers {
+		labels = append(labels, d.Short)
+	}
+	for _, s := range r.Opts.Scenarios {
+		path := filepath.Join(dir, s.Name+".png")
+		var err error
+		switch s.Kind {
+		case kindHTTP:
+			v := make([]float64, len(servers))
+			for i, d := range servers {
+				st, _ := r.httpStat(s.Name, d.Key)
+				v[i] = st.RPS
+			}
+			err = barChart(path, s.Title, "requests/s (median)", labels, []string{""}, [][]float64{v})
+		case kindSSEIdle:
+			v := make([]float64, len(servers))
+			for i, d := range servers {
+				st, _ := r.sseStat(d.Key)
+				v[i] = st.PerConn / 1024
+			}
+			err = barChart(path, fmt.Sprintf("server RSS per idle SSE connection (%d clients)", r.Opts.SSEClients), "KiB per connection", labels, []string{""}, [][]float64{v})
+		case kindSSEFanout:
+			v := [][]float64{make([]float64, len(servers)), make([]float64, len(servers)), make([]float64, len(servers))}
+			for i, d := range servers {
+				st, _ := r.sseStat(d.Key)
+				v[0][i], v[1][i], v[2][i] = msf(st.P50), msf(st.P99), msf(st.Last)
+			}
+			err = barChart(path, fmt.Sprintf("SSE fan-out of one 64-byte event to %d clients", r.Opts.SSEClients), "ms after publish", labels, []string{"p50", "p99", "last client"}, v)
+		case kindTimer:
+			var keys []string
+			v := [][]float64{nil, nil}
+			for _, pr := range r.timerPairs() {
+				if pr.unit != "ns/op" {
+					continue
+				}
+				keys = append(keys, pr.key)
+				v[0] = append(v[0], pr.wheel)
+				v[1] = append(v[1], pr.after)
+			}
+			if len(keys) == 0 {
+				continue
+			}
+			err = barChart(path, "timer wheel vs time.AfterFunc", "ns/op", keys, []string{"timer wheel", "time.AfterFunc"}, v)
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %v", s.Name, err)
+		}
+	}
+	return nil
+}
+
+func msf(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// barChart draws groups of bars (one series per group name) over labels.
+func barChart(path, title, ylabel string, labels, groups []string, values [][]float64) error {
+	p := plot.New()
+	p.Title.Text = title
+	p.Y.Label.Text = ylabel
+	p.Y.Min = 0
+	w := vg.Points(float64(60 / len(groups)))
+	for gi, g := range groups {
+		vals := make(plotter.Values, len(values[gi]))
+		for i, x := range values[gi] {
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				x = 0
+			}
+			vals[i] = x
+		}
+		bc, err := plotter.NewBarChart(vals, w)
+		if err != nil {
+			return err
+		}
+		bc.LineStyle.Width = 0
+		bc.Color = plotutil.Color(gi)
+		if len(groups) == 1 {
+			bc.Color = color.RGBA{R: 0x33, G: 0x66, B: 0xcc, A: 0xff}
+		}
+		bc.Offset = w * vg.Length(float64(gi)-float64(len(groups)-1)/2)
+		p.Add(bc)
+		if g != "" {
+			p.Legend.Add(g, bc)
+		}
+	}
+	p.Legend.Top = true
+	p.NominalX(labels...)
+	return p.Save(9*vg.Inch, 4.5*vg.Inch, path)
+}
+
+// num formats a benchmark value without exponents.
+func num(v float64) string {
+	if v == math.Trunc(v) || math.Abs(v) >= 1000 {
+		return fmt.Sprintf("%.0f", v)
+	}
+	return fmt.Sprintf("%.4g", v)
+}

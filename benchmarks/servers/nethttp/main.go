@@ -1,0 +1,91 @@
+// Command nethttp is the net/http baseline: GET / (plaintext), GET /json,
+// POST /post (answers the body's length), GET /sse (an event stream, one
+// goroutine and channel per client, the idiomatic net/http way) and
+// GET /publish (sends one 64-byte event to every SSE client).
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"io"
+	"log"
+	"net/http"
+	"strconv"
+	"sync"
+
+	"github.com/gnetworker/gnetworker/benchmarks/internal/common"
+)
+
+type hub struct {
+	mu      sync.Mutex
+	clients map[chan []byte]struct{}
+	seq     int
+}
+
+func (h *hub) publish() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.seq++
+	ev := []byte("id: " + strconv.Itoa(h.seq) + "\ndata: " + common.EventData + "\n\n")
+	for ch := range h.clients {
+		select {
+		case ch <- ev:
+		default: // a slow client misses the event rather than stall the rest
+		}
+	}
+	return len(h.clients)
+}
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:8080", "listen address")
+	flag.Parse()
+	common.RaiseNoFile()
+	h := &hub{clients: map[chan []byte]struct{}{}}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = io.WriteString(w, common.Hello)
+	})
+	mux.HandleFunc("GET /json", func(w http.ResponseWriter, r *http.Request) {
+		b, _ := json.Marshal(common.Message{Message: common.Hello})
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(b)
+	})
+	mux.HandleFunc("POST /post", func(w http.ResponseWriter, r *http.Request) {
+		n, _ := io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = io.WriteString(w, strconv.FormatInt(n, 10))
+	})
+	mux.HandleFunc("GET /publish", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = io.WriteString(w, strconv.Itoa(h.publish()))
+	})
+	mux.HandleFunc("GET /sse", func(w http.ResponseWriter, r *http.Request) {
+		fl := w.(http.Flusher)
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.Header().Set("Cache-Control", "no-cache")
+		w.WriteHeader(200)
+		fl.Flush()
+		ch := make(chan []byte, 16)
+		h.mu.Lock()
+		h.clients[ch] = struct{}{}
+		h.mu.Unlock()
+		defer func() {
+			h.mu.Lock()
+			delete(h.clients, ch)
+			h.mu.Unlock()
+		}()
+		for {
+			select {
+			case ev := <-ch:
+				if _, err := w.Write(ev); err != nil {
+					return
+				}
+				fl.Flush()
+			case <-r.Context().Done():
+				return
+			}
+		}
+	})
+	log.Fatal(http.ListenAndServe(*addr, mux))
+}
