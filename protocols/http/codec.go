@@ -97,7 +97,8 @@ type codec struct {
 	parser *Parser // nil between requests
 
 	// The request being answered.
-	req          *Request // until its response starts or ends
+	req          *Request // until its response starts streaming or ends
+	spare        *Request // the last answered request, reused by the next Decode
 	owed         bool     // a request was dispatched and its response is not complete
 	ec           encodeContext
 	streaming    responseKind // kindChunked, kindUnframed or kindEventStream while streaming; kindComplete otherwise
@@ -130,7 +131,13 @@ func (c *codec) Input(buf []byte) (int, error) {
 
 // Decode builds the Request of the package Input measured.
 func (c *codec) Decode(pkg []byte) (any, error) {
-	req := new(Request)
+	// Reuse the previous request: its response is complete and its handler
+	// has returned (dispatch is sequential), so nothing may use it now.
+	req := c.spare
+	c.spare = nil
+	if req == nil {
+		req = new(Request)
+	}
 	if err := c.parser.Decode(pkg, req); err != nil {
 		return nil, err
 	}
@@ -181,6 +188,7 @@ var internalErrorReply = []byte("HTTP/1.1 500 Internal Server Error\r\nConnectio
 // Release frees the parser and the timeout and stops a file being sent.
 func (c *codec) Release() {
 	c.timeout.release()
+	c.req, c.spare = nil, nil
 	if c.parser != nil {
 		c.proto.putParser(c.parser)
 		c.parser = nil
@@ -259,12 +267,12 @@ func (c *codec) encodeResponse(dst []byte, r *Response) ([]byte, error) {
 		return dst, err
 	}
 	c.ec = ec
-	c.req = nil
 	switch {
 	case kind == kindInformational:
 		// The final response is still owed.
 	case kind.streams():
 		c.streaming = kind
+		c.req = nil // a stream may last long: do not keep its request for reuse
 		if c.ec.head {
 			// A HEAD response has no body: it ends with its header.
 			c.finish(kind)
@@ -284,7 +292,9 @@ func (c *codec) encodeResponse(dst []byte, r *Response) ([]byte, error) {
 // waits for the next request with the idle timeout running.
 func (c *codec) finish(kind responseKind) {
 	c.owed = false
-	c.req = nil
+	if c.req != nil {
+		c.spare, c.req = c.req, nil
+	}
 	c.streaming = kindComplete
 	if kind.closesConnection() || !c.ec.keepAlive {
 		c.closeAfter = true
@@ -328,7 +338,7 @@ func (d *deadline) armedFor(k timeoutKind) bool { return d.kind == k && d.at.Loa
 
 func (d *deadline) arm(k timeoutKind, dur time.Duration) {
 	d.kind = k
-	at := time.Now().Add(dur).UnixNano()
+	at := deadlineNow(dur) + int64(dur)
 	d.at.Store(at)
 	if id := d.id.Load(); id != 0 {
 		if d.fireAt.Load() <= at {
@@ -339,6 +349,17 @@ func (d *deadline) arm(k timeoutKind, dur time.Duration) {
 		}
 	}
 	d.schedule(dur)
+}
+
+// deadlineNow is the time to count a timeout of dur from, in Unix
+// nanoseconds. Timeouts of seconds need no finer clock than the Date
+// header's cached second (reading the clock costs ~50 ns here, per
+// response); short ones read it.
+func deadlineNow(dur time.Duration) int64 {
+	if dur >= 5*time.Second {
+		return currentDate().unix * int64(time.Second)
+	}
+	return time.Now().UnixNano()
 }
 
 func (d *deadline) disarm() {

@@ -3,6 +3,7 @@ package http
 import (
 	"bytes"
 	"iter"
+	"strings"
 	"unsafe"
 )
 
@@ -12,8 +13,14 @@ import (
 // (method, target, header values, query and form values without escapes)
 // is a view of that copy, so lookups do not allocate. A Request and the
 // strings it returned are valid until the next request is decoded into it
-// (or it is reset): keep a value beyond that with strings.Clone. A Request
-// is not safe for concurrent use.
+// (or it is reset): keep a value beyond that with strings.Clone, or the
+// whole request with Clone. A Request is not safe for concurrent use.
+//
+// On a server connection the next request is decoded only once the
+// response to this one is complete, so a Request stays valid while it is
+// being answered, from OnMessage or later from another goroutine, until its
+// response has been sent. A request answered with a stream (chunked or
+// text/event-stream) is never reused.
 //
 // The zero value is an empty request ready for Parser.Decode.
 type Request struct {
@@ -114,6 +121,30 @@ func (r *Request) reset() {
 	r.files = r.files[:0]
 	r.formErr = nil
 	r.ctx = nil
+}
+
+// Clone returns a copy of r that owns its bytes, for keeping a request
+// beyond its response (the connection reuses r for its next request).
+func (r *Request) Clone() *Request {
+	c := &Request{
+		buf:         append([]byte(nil), r.buf...),
+		headStart:   r.headStart,
+		headEnd:     r.headEnd,
+		targetStart: r.targetStart,
+		targetEnd:   r.targetEnd,
+		version:     r.version,
+		keepAlive:   r.keepAlive,
+		chunked:     r.chunked,
+		hostIndex:   r.hostIndex,
+		bodyStart:   r.bodyStart,
+		bodyEnd:     r.bodyEnd,
+		fields:      append([]reqField(nil), r.fields...),
+		trailers:    append([]reqField(nil), r.trailers...),
+		ctx:         r.ctx,
+		conn:        r.conn,
+	}
+	c.method = strings.Clone(r.method)
+	return c
 }
 
 // Reset empties the request, keeping its buffers for reuse. Strings it
