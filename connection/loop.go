@@ -243,6 +243,10 @@ func (c *TcpConnection) leave() gnet.Action {
 			break // with the lock held
 		}
 		c.out = nil
+		// Until Write returns and gnet is asked again below, these bytes
+		// still count as buffered: BufferedOutput must not dip to 0 while
+		// they are in flight, or a sender pacing itself by it overshoots.
+		c.gnetBuffered += len(out)
 		c.mu.Unlock()
 		_, err := c.gc.Write(out)
 		putBuffer(out)
@@ -259,7 +263,11 @@ func (c *TcpConnection) leave() gnet.Action {
 	}
 	closing := c.closeAfterFlush
 	closeNow := closing && (c.gnetBuffered == 0 || time.Now().After(c.closeDeadline))
-	waiting := c.gnetBuffered > 0 && (c.full || closing)
+	// Poll while gnet holds anything, not only when full or closing:
+	// BufferedOutput must keep reporting the truth as the peer drains, or a
+	// sender that waits for it to fall (the HTTP file pump waits for half
+	// of MaxSendBufferSize, below "full") would wait forever.
+	waiting := c.gnetBuffered > 0
 	resume := c.stalled && c.seq.Ready() && !closing
 	if resume {
 		c.wakeQueued = true
