@@ -1,6 +1,7 @@
 package http
 
 import (
+	"errors"
 	"os"
 	"sync/atomic"
 	"time"
@@ -53,13 +54,17 @@ func (fp *filePump) run(c *connection.TcpConnection, f *os.File, off, n int64) {
 		if fp.stopped.Load() || c.Status() != connection.StatusEstablished {
 			return
 		}
-		if c.BufferedOutput() > c.MaxSendBufferSize()/2 {
+		buffered, limit := c.BufferedOutput(), c.MaxSendBufferSize()
+		if buffered > limit/2 {
 			time.Sleep(wait)
 			wait = min(2*wait, 50*time.Millisecond)
 			continue
 		}
 		wait = time.Millisecond
-		k := min(n, int64(len(buf)))
+		// A piece must not fill the send buffer: once full, Send fails
+		// until the buffer is empty again, and a response cannot be left
+		// half sent.
+		k := min(n, int64(len(buf)), int64(max(limit-buffered-1, 1)))
 		if _, err := f.ReadAt(buf[:k], off); err != nil {
 			// The file shrank under us: the promised length cannot be
 			// kept, so the connection must not be reused.
@@ -67,6 +72,9 @@ func (fp *filePump) run(c *connection.TcpConnection, f *os.File, off, n int64) {
 			return
 		}
 		if err := c.Send(fileSection(buf[:k])); err != nil {
+			if errors.Is(err, connection.ErrSendBufferFull) {
+				continue // the limit was lowered meanwhile: wait for the drain
+			}
 			return
 		}
 		off += k
