@@ -5,7 +5,7 @@
 // process on 127.0.0.1; runs are interleaved over rounds and reported as
 // medians in RESULTS.md with PNG charts. See README.md.
 //
-//	go run .                 # the full run (about 10 minutes)
+//	go run .                 # the full run (about 12 minutes)
 //	go run . -quick          # under 2 minutes
 //	go run . -scenario pipeline-16,sse-fanout
 package main
@@ -111,7 +111,7 @@ func parseFlags() options {
 	quick := flag.Bool("quick", false, "short run: 1 round, 2 s per load test, fewer publishes (under 2 minutes on 2 cores)")
 	scen := flag.String("scenario", "all", "comma-separated scenarios: "+scenarioNames()+", or all")
 	dur := flag.Duration("duration", 0, "length of each load test (default 5s, 2s with -quick)")
-	rounds := flag.Int("rounds", 0, "interleaved rounds per scenario (default 3, 1 with -quick)")
+	rounds := flag.Int("rounds", 0, "interleaved rounds per scenario (default 5, 1 with -quick)")
 	procs := flag.Int("procs", 1, "GOMAXPROCS of each server and event loops of the gnet-based ones")
 	clients := flag.Int("sse-clients", 10000, "SSE clients per server")
 	pubs := flag.Int("publishes", 0, "events published per SSE session (default 5, 3 with -quick)")
@@ -120,7 +120,7 @@ func parseFlags() options {
 	out := flag.String("out", "", "output directory (default: this directory for a full default run, out/ otherwise)")
 	flag.Parse()
 	o.Quick = *quick
-	o.Duration, o.Rounds, o.Publishes = 5*time.Second, 3, 5
+	o.Duration, o.Rounds, o.Publishes = 5*time.Second, 5, 5
 	o.Warmup = time.Second
 	if o.Quick {
 		o.Duration, o.Rounds, o.Publishes = 2*time.Second, 1, 3
@@ -405,7 +405,7 @@ func usPerReq(lr loadResult) float64 {
 	if lr.Requests == 0 {
 		return 0
 	}
-	return float64(lr.ServerCPU.Microseconds()) / float64(lr.Requests)
+	return lr.ServerCPU.Seconds() * 1e6 / float64(lr.Requests)
 }
 
 // runSSEPhase runs one SSE session per server per round, each against a

@@ -184,8 +184,39 @@ func rssBytes(pid int) (int64, error) {
 	return 0, errors.New("no VmRSS")
 }
 
-// cpuTime reads a process's user+system CPU time from /proc/PID/stat.
+// cpuTime is a process's CPU time so far: the sum of its threads' on-CPU
+// nanoseconds from /proc/PID/task/*/schedstat, or, where that is missing,
+// user+system time from /proc/PID/stat (10 ms resolution).
 func cpuTime(pid int) time.Duration {
+	tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	if err == nil {
+		var sum time.Duration
+		ok := false
+		for _, t := range tasks {
+			b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/schedstat", pid, t.Name()))
+			if err != nil {
+				continue
+			}
+			f := strings.Fields(string(b))
+			if len(f) == 0 {
+				continue
+			}
+			ns, err := strconv.ParseInt(f[0], 10, 64)
+			if err != nil {
+				continue
+			}
+			sum += time.Duration(ns)
+			ok = true
+		}
+		if ok {
+			return sum
+		}
+	}
+	return statCPU(pid)
+}
+
+// statCPU reads user+system CPU time from /proc/PID/stat.
+func statCPU(pid int) time.Duration {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return 0

@@ -72,7 +72,7 @@ func (r *results) httpStat(sc, key string) (httpStat, bool) {
 // and over every publish of every round (latencies).
 type sseStat struct {
 	Base, After, PerConn float64
-	P50, P99, Last       time.Duration
+	P50, P99, Last, CPU  time.Duration
 	Missing, Publishes   int
 }
 
@@ -82,7 +82,7 @@ func (r *results) sseStat(key string) (sseStat, bool) {
 		return sseStat{}, false
 	}
 	var base, after, per []float64
-	var p50, p99, last []time.Duration
+	var p50, p99, last, cpu []time.Duration
 	var st sseStat
 	for _, s := range runs {
 		base = append(base, float64(s.RSSBase))
@@ -91,10 +91,12 @@ func (r *results) sseStat(key string) (sseStat, bool) {
 		p50 = append(p50, s.P50...)
 		p99 = append(p99, s.P99...)
 		last = append(last, s.Last...)
+		cpu = append(cpu, s.ServerCPU...)
 		st.Missing += s.Missing
 	}
 	st.Base, st.After, st.PerConn = median(base), median(after), median(per)
 	st.P50, st.P99, st.Last, st.Publishes = medianDur(p50), medianDur(p99), medianDur(last), len(last)
+	st.CPU = medianDur(cpu)
 	return st, true
 }
 
@@ -212,7 +214,7 @@ func (r *results) markdown() string {
 	p("| load test | %v each after one %v warm-up per server; wrk with 1 thread |\n", o.Duration, o.Warmup)
 	p("| SSE | %d clients per server, raw TCP in the harness, over %d source addresses; %d publish(es) per session, a fresh server per session |\n\n", o.SSEClients, o.SrcAddrs, o.Publishes)
 	p("The %d cores are shared by the server, the load generator and the harness; nothing is pinned. ", r.Machine.Cores)
-	p("\"server CPU\" is the server process's user+system time (from /proc/PID/stat) divided by the requests served: a measure of cost per request that does not depend on who won the CPU. ")
+	p("\"server CPU\" is the server process's on-CPU time (all threads, from /proc/PID/task/*/schedstat) divided by the requests served: a measure of cost per request that does not depend on who won the CPU. ")
 	p("Raw gnet is %s: it only looks for `\\r\\n\\r\\n` and writes pre-baked bytes.\n\n", rawLabel)
 	if len(r.BuildErr) > 0 {
 		p("Build failures:\n\n")
@@ -268,19 +270,20 @@ func (r *results) markdown() string {
 		case kindSSEFanout:
 			p("## %s — `%s`\n\n", s.Title, s.Name)
 			p("Latency from writing `GET /publish` on a control connection to each of %d clients reading the event; medians over every publish of every round.\n\n", o.SSEClients)
-			p("| server | p50 | p99 | time to last client | last vs net/http | publishes | missed receipts |\n|---|---:|---:|---:|---:|---:|---:|\n")
+			p("\"server CPU\" is the server's CPU time (all threads, from /proc/PID/task/*/schedstat) between the publish request and the last receipt: what the fan-out costs the server, apart from the harness's own time to wake %d reading goroutines.\n\n", o.SSEClients)
+			p("| server | p50 | p99 | time to last client | last vs net/http | server CPU per publish | publishes | missed receipts |\n|---|---:|---:|---:|---:|---:|---:|---:|\n")
 			base, okb := r.sseStat("nethttp")
 			for _, d := range servers {
 				st, ok := r.sseStat(d.Key)
 				if !ok {
-					p("| %s | — | | | | | %s |\n", d.Label, r.SSEErr[d.Key])
+					p("| %s | — | | | | | | %s |\n", d.Label, r.SSEErr[d.Key])
 					continue
 				}
 				rel := "—"
 				if okb && base.Last > 0 {
 					rel = fmt.Sprintf("%.2fx", float64(st.Last)/float64(base.Last))
 				}
-				p("| %s | %s | %s | %s | %s | %d | %d |\n", d.Label, ms(st.P50), ms(st.P99), ms(st.Last), rel, st.Publishes, st.Missing)
+				p("| %s | %s | %s | %s | %s | %s | %d | %d |\n", d.Label, ms(st.P50), ms(st.P99), ms(st.Last), rel, ms(st.CPU), st.Publishes, st.Missing)
 			}
 			p("\n![%s](charts/%s.png)\n\n", s.Name, s.Name)
 		case kindTimer:

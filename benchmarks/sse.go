@@ -30,7 +30,10 @@ type sseResult struct {
 	// Per publish: latency percentiles from the publish request's write
 	// to each client's receipt, and until the last client.
 	P50, P99, Last []time.Duration
-	Missing        int // client receipts that never came (summed over publishes)
+	// ServerCPU is the server's CPU time per publish, from the publish
+	// request until the last client has the event.
+	ServerCPU []time.Duration
+	Missing   int // client receipts that never came (summed over publishes)
 }
 
 var sseEvent = []byte("\ndata: ")
@@ -255,6 +258,7 @@ func runSSE(ctx context.Context, srv *server, n, publishes, srcAddrs int) (sseRe
 	br := bufio.NewReader(ctl)
 	for p := range publishes {
 		time.Sleep(200 * time.Millisecond)
+		c0 := cpuTime(srv.pid)
 		t0 := time.Now()
 		if _, err := io.WriteString(ctl, "GET /publish HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"); err != nil {
 			return res, err
@@ -274,6 +278,7 @@ func runSSE(ctx context.Context, srv *server, n, publishes, srcAddrs int) (sseRe
 		case <-ctx.Done():
 			return res, ctx.Err()
 		}
+		res.ServerCPU = append(res.ServerCPU, cpuTime(srv.pid)-c0)
 		lat := make([]time.Duration, 0, n)
 		for _, t := range st.recv[p] {
 			if t.IsZero() {
