@@ -129,6 +129,7 @@ type TcpConnection struct {
 	seq             protocols.Sequencer
 	out             []byte // staged output
 	gnetBuffered    int    // what gnet held for the socket at the last flush
+	inFlight        int    // staged output the loop is handing to gnet now
 	inCallback      bool   // the loop runs this connection now and flushes after
 	wakeQueued      bool   // a Wake is on its way to the loop
 	stalled         bool   // input waits for the codec to become Ready
@@ -254,7 +255,7 @@ func (c *TcpConnection) AtClose(fn func(*TcpConnection)) {
 func (c *TcpConnection) BufferedOutput() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return len(c.out) + c.gnetBuffered
+	return len(c.out) + c.gnetBuffered + c.inFlight
 }
 
 // Send encodes v with the connection's protocol and queues it for the peer.

@@ -244,9 +244,10 @@ func (c *TcpConnection) leave() gnet.Action {
 		}
 		c.out = nil
 		// Until Write returns and gnet is asked again below, these bytes
-		// still count as buffered: BufferedOutput must not dip to 0 while
-		// they are in flight, or a sender pacing itself by it overshoots.
-		c.gnetBuffered += len(out)
+		// still count in BufferedOutput: it must not dip to 0 while they
+		// are in flight, or a sender pacing itself by it overshoots. (The
+		// full check leaves them out: they are normally written at once.)
+		c.inFlight += len(out)
 		c.mu.Unlock()
 		_, err := c.gc.Write(out)
 		putBuffer(out)
@@ -257,6 +258,7 @@ func (c *TcpConnection) leave() gnet.Action {
 	}
 	c.inCallback = false
 	c.gnetBuffered = c.gc.OutboundBuffered()
+	c.inFlight = 0
 	drained := c.full && c.gnetBuffered == 0
 	if drained {
 		c.full = false

@@ -73,7 +73,11 @@ func (fp *filePump) run(c *connection.TcpConnection, f *os.File, off, n int64) {
 		}
 		if err := c.Send(fileSection(buf[:k])); err != nil {
 			if errors.Is(err, connection.ErrSendBufferFull) {
-				continue // the limit was lowered meanwhile: wait for the drain
+				// Full (the limit was lowered, or bytes were in flight):
+				// retry once it has drained.
+				time.Sleep(wait)
+				wait = min(2*wait, 50*time.Millisecond)
+				continue
 			}
 			return
 		}
