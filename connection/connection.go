@@ -376,7 +376,7 @@ func (c *TcpConnection) needWakeLocked() bool {
 		return false
 	}
 	pending := len(c.out) > 0 || c.closeAfterFlush
-	if c.stalled && c.seq.Ready() {
+	if c.stalled && c.seq.Ready() && !c.full {
 		pending = true
 	}
 	if !pending {

@@ -133,7 +133,10 @@ func (c *TcpConnection) readInput(buf []byte) {
 func (c *TcpConnection) nextMessage(data []byte) (msg any, n int, err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.seq != nil && !c.seq.Ready() {
+	// A request/response codec must also not dispatch while the send
+	// buffer is full: the answer's Send would fail and the request stay
+	// owed forever (a client pipelining faster than it reads would hang).
+	if c.seq != nil && (!c.seq.Ready() || c.full) {
 		c.stalled = true
 		return nil, 0, nil
 	}
@@ -270,7 +273,7 @@ func (c *TcpConnection) leave() gnet.Action {
 	// sender that waits for it to fall (the HTTP file pump waits for half
 	// of MaxSendBufferSize, below "full") would wait forever.
 	waiting := c.gnetBuffered > 0
-	resume := c.stalled && c.seq.Ready() && !closing
+	resume := c.stalled && c.seq.Ready() && !c.full && !closing
 	if resume {
 		c.wakeQueued = true
 	}

@@ -132,6 +132,33 @@ func TestServerPipelining(t *testing.T) {
 	})
 }
 
+// A client that pipelines more answers than the send buffer holds before
+// it starts reading still gets every one: the connection stops dispatching
+// while the buffer is full instead of letting the handler's Send fail and
+// leave a request owed forever.
+func TestServerPipelineFloodWithLateReader(t *testing.T) {
+	big := strings.Repeat("x", 10<<10)
+	var sendErrs atomic.Int32
+	_, addr := startServer(t, func(c *connection.TcpConnection, req *http.Request) {
+		if err := c.Send(http.NewResponse(200, nil, big)); err != nil {
+			sendErrs.Add(1)
+		}
+	}, func(w *worker.Worker) { w.MaxSendBufferSize = 256 << 10 })
+	conn := dial(t, addr)
+	const n = 300 // 3 MiB of answers
+	go func() {
+		_, _ = io.WriteString(conn, strings.Repeat("GET / HTTP/1.1\r\nHost: x\r\n\r\n", n))
+	}()
+	time.Sleep(300 * time.Millisecond)
+	br := bufio.NewReader(conn)
+	for i := range n {
+		resp, body := readResponse(t, br, "GET")
+		require.Equal(t, 200, resp.StatusCode, "answer %d", i)
+		require.Len(t, body, len(big), "answer %d", i)
+	}
+	assert.Zero(t, sendErrs.Load(), "Send failures")
+}
+
 func TestServerExpectContinue(t *testing.T) {
 	_, addr := startServer(t, func(c *connection.TcpConnection, req *http.Request) {
 		_ = c.Send(http.NewResponse(200, nil, "got "+string(req.RawBody())))
