@@ -210,6 +210,10 @@ func main() {
 	}()
 	if err := run(ctx, o); err != nil {
 		killAll()
+		if ctx.Err() != nil {
+			log.Print(err)
+			os.Exit(130)
+		}
 		log.Fatal(err)
 	}
 }

@@ -215,7 +215,8 @@ func (r *results) markdown() string {
 	p("| SSE | %d clients per server, raw TCP in the harness, over %d source addresses; %d publish(es) per session, a fresh server per session |\n\n", o.SSEClients, o.SrcAddrs, o.Publishes)
 	p("The %d cores are shared by the server, the load generator and the harness; nothing is pinned. ", r.Machine.Cores)
 	p("\"server CPU\" is the server process's on-CPU time (all threads, from /proc/PID/task/*/schedstat) divided by the requests served: a measure of cost per request that does not depend on who won the CPU. ")
-	p("Raw gnet is %s: it only looks for `\\r\\n\\r\\n` and writes pre-baked bytes.\n\n", rawLabel)
+	p("When the load generator's CPU share is near 100%%, req/s is bounded by the load generator (one wrk thread on a shared core), not by the server: compare the servers' CPU per request there. ")
+	p("The raw gnet server is an unsafe upper bound, not a real server: it only looks for `\\r\\n\\r\\n` and writes pre-baked bytes.\n\n")
 	if len(r.BuildErr) > 0 {
 		p("Build failures:\n\n")
 		for n, e := range r.BuildErr {
