@@ -224,6 +224,7 @@ func TestSlowSubscriber(t *testing.T) {
 			done := make(chan int)
 			progress := make(chan int, n)
 			go func() {
+				defer close(progress) // a failed read must not leave the publisher waiting
 				got := 0
 				for got < n {
 					if fast.next(t, false).data == big {
@@ -238,7 +239,9 @@ func TestSlowSubscriber(t *testing.T) {
 			received := 0
 			for i := range n {
 				for received < i-4 {
-					received = <-progress
+					r, ok := <-progress
+					require.True(t, ok, "the reading subscriber stopped after %d events", received)
+					received = r
 				}
 				_, err := hub.Publish("t", http.ServerSentEvents{Data: big})
 				require.NoError(t, err)
