@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 	"errors"
+	"net"
 	"os"
 	"os/signal"
 	"sync"
@@ -24,6 +25,13 @@ func (w *Worker) Start() error {
 		w.started.Store(false)
 		forget(w)
 		return err
+	}
+	if w.ReusePort {
+		if err := w.pinPort(); err != nil {
+			w.started.Store(false)
+			forget(w)
+			return err
+		}
 	}
 	booted := make(chan struct{})
 	h := &eventHandler{w: w, booted: booted}
@@ -50,6 +58,22 @@ func (w *Worker) Start() error {
 		forget(w)
 		return err
 	}
+}
+
+// pinPort turns port 0 into one free port. With ReusePort every event loop
+// binds its own listener to the address, and port 0 would give each a
+// different port.
+func (w *Worker) pinPort() error {
+	host, port, _ := net.SplitHostPort(w.address)
+	if port != "0" {
+		return nil
+	}
+	ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+	if err != nil {
+		return err
+	}
+	w.address = ln.Addr().String()
+	return ln.Close()
 }
 
 // Stop stops the worker gracefully: new connections are refused, every open
@@ -118,6 +142,11 @@ var (
 // blocks until SIGINT, SIGTERM or StopAll, and stops them all gracefully.
 // It returns the first start error, after stopping what had started.
 func RunAll() error {
+	// Catch the signals before any worker starts, so that one arriving
+	// while OnWorkerStart runs stops the workers instead of the process.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sig)
 	allMu.Lock()
 	workers := append([]*Worker(nil), allWorkers...)
 	allMu.Unlock()
@@ -138,9 +167,6 @@ func RunAll() error {
 	}
 	req := stopReq
 	runMu.Unlock()
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGINT, syscall.SIGTERM)
-	defer signal.Stop(sig)
 	select {
 	case <-sig:
 	case <-req:

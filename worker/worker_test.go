@@ -8,9 +8,11 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -182,6 +184,52 @@ func TestRunAllAndStopAll(t *testing.T) {
 		t.Fatal("RunAll did not return after StopAll")
 	}
 	assert.True(t, stopped.Load())
+}
+
+func TestRunAllStopsOnSignal(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+		t.Run(sig.String(), func(t *testing.T) {
+			w, err := worker.New("text://127.0.0.1:0")
+			require.NoError(t, err)
+			w.Count = 1
+			started := make(chan struct{})
+			w.OnWorkerStart = func(*worker.Worker) { close(started) }
+			var stopped atomic.Bool
+			w.OnWorkerStop = func(*worker.Worker) { stopped.Store(true) }
+			done := make(chan error, 1)
+			go func() { done <- worker.RunAll() }()
+			<-started
+			require.NoError(t, syscall.Kill(os.Getpid(), sig))
+			select {
+			case err := <-done:
+				require.NoError(t, err)
+			case <-time.After(10 * time.Second):
+				t.Fatalf("RunAll did not return after %v", sig)
+			}
+			assert.True(t, stopped.Load(), "OnWorkerStop ran")
+		})
+	}
+}
+
+func TestReusePort(t *testing.T) {
+	w, addr := start(t, "text", func(w *worker.Worker) {
+		w.ReusePort = true
+		w.OnMessage = func(c *connection.TcpConnection, s string) { _ = c.Send(fmt.Sprint(c.WorkerID(), ":", s)) }
+	})
+	require.Equal(t, 2, w.Count)
+	loops := map[string]bool{}
+	for i := range 40 {
+		conn := dial(t, addr)
+		_, err := conn.Write([]byte(fmt.Sprintf("m%d\n", i)))
+		require.NoError(t, err)
+		line := readLine(t, bufio.NewReader(conn))
+		loop, msg, _ := strings.Cut(line, ":")
+		assert.Equal(t, fmt.Sprintf("m%d", i), msg)
+		loops[loop] = true
+	}
+	// The kernel spreads connections over the loops' listeners: with both
+	// on one port, 40 connections reach both (all on one: p = 2^-39).
+	assert.Len(t, loops, 2, "connections reached both event loops")
 }
 
 func TestConnectionAccessors(t *testing.T) {
