@@ -18,7 +18,7 @@ const (
 	// arrive once its first byte has (against slowloris).
 	DefaultHeaderTimeout = 10 * time.Second
 	// DefaultIdleTimeout bounds how long a keep-alive connection may wait
-	// for its next request.
+	// for its next request, and each silence while a request body arrives.
 	DefaultIdleTimeout = 60 * time.Second
 )
 
@@ -123,7 +123,16 @@ func (c *codec) Input(buf []byte) (int, error) {
 		if d := c.proto.headerTimeout(); d > 0 && !c.timeout.armedFor(timeoutHeader) {
 			c.timeout.arm(timeoutHeader, d)
 		}
-	} else if c.timeout.armedFor(timeoutIdle) || n > 0 || c.parser.HeaderComplete() {
+	} else if n == 0 && c.parser.HeaderComplete() {
+		// A body is arriving: the idle timeout bounds each silence, so a
+		// client that stops (or dies) mid-body does not hold the
+		// connection and its partial body forever.
+		if d := c.proto.idleTimeout(); d > 0 {
+			c.timeout.arm(timeoutIdle, d)
+		} else {
+			c.timeout.disarm()
+		}
+	} else if c.timeout.armedFor(timeoutIdle) || n > 0 {
 		c.timeout.disarm()
 	}
 	return n, nil

@@ -265,6 +265,32 @@ func TestServerTimeouts(t *testing.T) {
 		assert.Less(t, time.Since(start), time.Second)
 	})
 
+	// A client that stops sending in the middle of a body (or died without
+	// a FIN) must not hold the connection and its partial body forever: the
+	// idle timeout bounds the silence while a body arrives.
+	t.Run("stalled body is cut off", func(t *testing.T) {
+		conn := dial(t, addr)
+		_, err := io.WriteString(conn, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nhalf")
+		require.NoError(t, err)
+		start := time.Now()
+		assert.True(t, waitClosed(conn, 2*time.Second), "stalled body must be cut off")
+		assert.Less(t, time.Since(start), time.Second)
+	})
+
+	t.Run("trickled body within the idle timeout is fine", func(t *testing.T) {
+		conn := dial(t, addr)
+		_, err := io.WriteString(conn, "POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\n")
+		require.NoError(t, err)
+		for _, b := range []string{"a", "b", "c", "d"} {
+			time.Sleep(short / 2)
+			_, err := io.WriteString(conn, b)
+			require.NoError(t, err)
+		}
+		resp, body := readResponse(t, bufio.NewReader(conn), "POST")
+		assert.Equal(t, 200, resp.StatusCode)
+		assert.Equal(t, "/slow", body)
+	})
+
 	t.Run("idle keep-alive connection closes", func(t *testing.T) {
 		conn := dial(t, addr)
 		_, err := io.WriteString(conn, "GET /a HTTP/1.1\r\nHost: x\r\n\r\n")
