@@ -4,25 +4,26 @@ import (
 	"net"
 	"strconv"
 
-	"github.com/panjf2000/gnet/v2"
 	"golang.org/x/sys/unix"
 )
 
-// localAddr asks the kernel for the connection's local address: gnet gives
-// accepted connections the listener's address, which says port 0 when the
-// worker was started on port 0 and 0.0.0.0 for a wildcard listener.
-func localAddr(gc gnet.Conn) net.Addr {
-	sa, err := unix.Getsockname(gc.Fd())
+// readLocalAddr asks the kernel for the connection's local address: gnet
+// gives accepted connections the listener's address, which says port 0
+// when the worker was started on port 0 and 0.0.0.0 for a wildcard
+// listener. It is stored inline, so it costs no allocation.
+func (c *TcpConnection) readLocalAddr() {
+	sa, err := unix.Getsockname(c.gc.Fd())
 	if err != nil {
-		return gc.LocalAddr()
+		return
 	}
 	switch a := sa.(type) {
 	case *unix.SockaddrInet4:
-		return &net.TCPAddr{IP: net.IP(a.Addr[:]).To16(), Port: a.Port}
+		copy(c.local[:], a.Addr[:])
+		c.localLen, c.localPort = 4, uint16(a.Port)
 	case *unix.SockaddrInet6:
-		return &net.TCPAddr{IP: net.IP(a.Addr[:]), Port: a.Port}
+		copy(c.local[:], a.Addr[:])
+		c.localLen, c.localPort = 16, uint16(a.Port)
 	}
-	return gc.LocalAddr()
 }
 
 func addrString(a net.Addr) string {

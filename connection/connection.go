@@ -11,6 +11,7 @@ import (
 	"github.com/panjf2000/gnet/v2"
 
 	"github.com/gnetworker/gnetworker/protocols"
+	"github.com/gnetworker/gnetworker/timer"
 )
 
 // Status is the life stage of a connection, numbered like workerman's
@@ -97,79 +98,98 @@ type Config struct {
 	CloseTimeout      time.Duration
 }
 
+// Group is what every connection of one worker shares: its owner, its
+// callbacks and its limits. Connections point to it rather than copying it,
+// which keeps each connection small (10,000 idle SSE streams are the case
+// this matters for).
+type Group struct {
+	Owner  Owner
+	Events Events
+	Config Config
+}
+
 var lastID atomic.Uint64
 
 // TcpConnection is one accepted TCP connection. See the package
 // documentation for its concurrency contract.
 type TcpConnection struct {
 	id       uint64
-	workerID int
-	owner    Owner
-	ev       *Events
+	group    *Group
 	gc       gnet.Conn
 	remote   net.Addr
-	local    net.Addr
+	local    [16]byte // local IP, read once at accept (gnet only knows the listener's)
+	localLen uint8    // 4 or 16; 0 when unknown
+	workerID int32
+	status   atomic.Int32
 
 	maxSend      atomic.Int64
 	maxPackage   atomic.Int64
-	closeTimeout time.Duration
 	bytesRead    atomic.Uint64
 	bytesWritten atomic.Uint64
-	status       atomic.Int32
+	localPort    uint16
 	closeAsked   atomic.Bool // CloseAsync was called; the loop carries it out
 
 	// Loop-only state.
-	in     []byte   // received bytes not yet consumed
-	poll   pollTask // wakes the loop while it waits for gnet to drain
-	closed bool     // HandleClose ran
+	closed    bool          // HandleClose ran
+	in        []byte        // received bytes not yet consumed
+	pollID    timer.ID      // wakes the loop while it waits for gnet to drain
+	pollDelay time.Duration // the poll's current backoff
 
 	// mu guards the codec and everything below it.
 	mu              sync.Mutex
+	inCallback      bool // the loop runs this connection now and flushes after
+	wakeQueued      bool // a Wake is on its way to the loop
+	stalled         bool // input waits for the codec to become Ready
+	full            bool // OnBufferFull fired; waiting for a drain
+	closeAfterFlush bool
 	codec           protocols.Codec
 	seq             protocols.Sequencer
 	out             []byte // staged output
 	gnetBuffered    int    // what gnet held for the socket at the last flush
 	inFlight        int    // staged output the loop is handing to gnet now
-	inCallback      bool   // the loop runs this connection now and flushes after
-	wakeQueued      bool   // a Wake is on its way to the loop
-	stalled         bool   // input waits for the codec to become Ready
-	full            bool   // OnBufferFull fired; waiting for a drain
-	closeAfterFlush bool
-	closeDeadline   time.Time
+	closeDeadline   int64  // Unix nanoseconds
 	ctx             any
-	closeHooks      []func(*TcpConnection)
+	closeHook       func(*TcpConnection)
 }
 
 // New wraps a gnet connection. It is called by the worker's event handler
 // on the connection's event loop; applications get connections from their
 // callbacks.
-func New(gc gnet.Conn, workerID int, owner Owner, proto protocols.Protocol, ev *Events, cfg Config) *TcpConnection {
+func New(gc gnet.Conn, workerID int, proto protocols.Protocol, g *Group) *TcpConnection {
 	c := &TcpConnection{
-		id:           lastID.Add(1),
-		workerID:     workerID,
-		owner:        owner,
-		ev:           ev,
-		gc:           gc,
-		remote:       gc.RemoteAddr(),
-		local:        localAddr(gc),
-		closeTimeout: cfg.CloseTimeout,
+		id:       lastID.Add(1),
+		workerID: int32(workerID),
+		group:    g,
+		gc:       gc,
+		remote:   gc.RemoteAddr(),
 	}
+	c.readLocalAddr()
+	cfg := g.Config
 	if cfg.MaxSendBufferSize <= 0 {
 		cfg.MaxSendBufferSize = DefaultMaxSendBufferSize
 	}
 	if cfg.MaxPackageSize <= 0 {
 		cfg.MaxPackageSize = DefaultMaxPackageSize
 	}
-	if c.closeTimeout <= 0 {
-		c.closeTimeout = DefaultCloseTimeout
-	}
 	c.maxSend.Store(int64(cfg.MaxSendBufferSize))
 	c.maxPackage.Store(int64(cfg.MaxPackageSize))
 	c.status.Store(int32(StatusEstablished))
-	c.poll.c = c
 	c.codec = proto.NewCodec(c)
 	c.seq, _ = c.codec.(protocols.Sequencer)
 	return c
+}
+
+// events are the worker's callbacks.
+func (c *TcpConnection) events() *Events { return &c.group.Events }
+
+// closeDeadlineFromNow is when a graceful close gives up on a peer that
+// does not read.
+func (c *TcpConnection) closeDeadlineFromNow() int64 {
+	d := c.group.Config.CloseTimeout
+	if d <= 0 {
+		d = DefaultCloseTimeout
+	}
+	return time.Now().Add(d).UnixNano()
 }
 
 // ID is unique within the process and increases with every connection,
@@ -178,10 +198,10 @@ func (c *TcpConnection) ID() uint64 { return c.id }
 
 // WorkerID is the index (0..Count-1) of the event loop that serves the
 // connection: the role workerman's worker process id plays.
-func (c *TcpConnection) WorkerID() int { return c.workerID }
+func (c *TcpConnection) WorkerID() int { return int(c.workerID) }
 
 // Worker is the worker that accepted the connection.
-func (c *TcpConnection) Worker() Owner { return c.owner }
+func (c *TcpConnection) Worker() Owner { return c.group.Owner }
 
 // Status is the connection's current status.
 func (c *TcpConnection) Status() Status { return Status(c.status.Load()) }
@@ -196,13 +216,23 @@ func (c *TcpConnection) RemoteIP() string { return addrIP(c.remote) }
 func (c *TcpConnection) RemotePort() int { return addrPort(c.remote) }
 
 // LocalAddress is the local address as "ip:port".
-func (c *TcpConnection) LocalAddress() string { return addrString(c.local) }
+func (c *TcpConnection) LocalAddress() string {
+	if c.localLen == 0 {
+		return ""
+	}
+	return net.JoinHostPort(c.LocalIP(), strconv.Itoa(c.LocalPort()))
+}
 
 // LocalIP is the local IP address.
-func (c *TcpConnection) LocalIP() string { return addrIP(c.local) }
+func (c *TcpConnection) LocalIP() string {
+	if c.localLen == 0 {
+		return ""
+	}
+	return net.IP(c.local[:c.localLen]).String()
+}
 
 // LocalPort is the local port.
-func (c *TcpConnection) LocalPort() int { return addrPort(c.local) }
+func (c *TcpConnection) LocalPort() int { return int(c.localPort) }
 
 // BytesRead counts the bytes received so far.
 func (c *TcpConnection) BytesRead() uint64 { return c.bytesRead.Load() }
@@ -242,7 +272,11 @@ func (c *TcpConnection) SetContext(v any) {
 func (c *TcpConnection) AtClose(fn func(*TcpConnection)) {
 	c.mu.Lock()
 	if c.Status() != StatusClosed {
-		c.closeHooks = append(c.closeHooks, fn)
+		if prev := c.closeHook; prev != nil {
+			c.closeHook = func(c *TcpConnection) { prev(c); fn(c) }
+		} else {
+			c.closeHook = fn
+		}
 		c.mu.Unlock()
 		return
 	}
@@ -325,16 +359,16 @@ func (c *TcpConnection) send(v any, raw, closeAfter bool) error {
 	if closeAfter || (c.seq != nil && err == nil && v != nil && c.seq.CloseAfterWrite()) {
 		c.setStatus(StatusClosing)
 		c.closeAfterFlush = true
-		c.closeDeadline = time.Now().Add(c.closeTimeout)
+		c.closeDeadline = c.closeDeadlineFromNow()
 	}
 	wake := c.needWakeLocked()
 	c.mu.Unlock()
 
-	if becameFull && c.ev.OnBufferFull != nil {
-		c.call("OnBufferFull", func() { c.ev.OnBufferFull(c) })
+	if becameFull && c.events().OnBufferFull != nil {
+		c.call("OnBufferFull", func() { c.events().OnBufferFull(c) })
 	}
-	if err != nil && c.ev.OnError != nil && !errors.Is(err, protocols.ErrUnsupportedMessage) {
-		c.call("OnError", func() { c.ev.OnError(c, CodeSendFail, err) })
+	if err != nil && c.events().OnError != nil && !errors.Is(err, protocols.ErrUnsupportedMessage) {
+		c.call("OnError", func() { c.events().OnError(c, CodeSendFail, err) })
 	}
 	if wake {
 		_ = c.gc.Wake(nil)

@@ -38,7 +38,7 @@ func (c *TcpConnection) HandleTraffic() gnet.Action {
 		c.mu.Lock()
 		c.setStatus(StatusClosing)
 		c.closeAfterFlush = true
-		c.closeDeadline = time.Now().Add(c.closeTimeout)
+		c.closeDeadline = c.closeDeadlineFromNow()
 		c.mu.Unlock()
 	}
 	if len(buf) > 0 || len(c.in) > 0 {
@@ -61,18 +61,18 @@ func (c *TcpConnection) HandleClose() {
 	c.out = nil
 	c.inCallback = true // nothing may wake a released gnet connection
 	c.mu.Unlock()
-	c.poll.stop()
+	c.stopPoll()
 	putBuffer(c.in)
 	c.in = nil
-	if c.ev.OnClose != nil {
-		c.call("OnClose", func() { c.ev.OnClose(c) })
+	if c.events().OnClose != nil {
+		c.call("OnClose", func() { c.events().OnClose(c) })
 	}
 	c.mu.Lock()
-	hooks := c.closeHooks
-	c.closeHooks = nil
+	hook := c.closeHook
+	c.closeHook = nil
 	c.mu.Unlock()
-	for _, fn := range hooks {
-		c.call("OnClose", func() { fn(c) })
+	if hook != nil {
+		c.call("OnClose", func() { hook(c) })
 	}
 	c.mu.Lock()
 	if r, ok := c.codec.(protocols.Releaser); ok {
@@ -166,10 +166,10 @@ func (c *TcpConnection) nextMessage(data []byte) (msg any, n int, err error) {
 
 // dispatch hands one message to OnMessage.
 func (c *TcpConnection) dispatch(msg any) {
-	if c.ev.OnMessage == nil {
+	if c.events().OnMessage == nil {
 		return
 	}
-	c.call("OnMessage", func() { c.ev.OnMessage(c, msg) })
+	c.call("OnMessage", func() { c.events().OnMessage(c, msg) })
 }
 
 // fail reports a protocol error, queues the codec's reply if it has one and
@@ -185,10 +185,10 @@ func (c *TcpConnection) fail(code int, err error) {
 	}
 	c.setStatus(StatusClosing)
 	c.closeAfterFlush = true
-	c.closeDeadline = time.Now().Add(c.closeTimeout)
+	c.closeDeadline = c.closeDeadlineFromNow()
 	c.mu.Unlock()
-	if c.ev.OnError != nil {
-		c.call("OnError", func() { c.ev.OnError(c, code, err) })
+	if c.events().OnError != nil {
+		c.call("OnError", func() { c.events().OnError(c, code, err) })
 	}
 }
 
@@ -202,10 +202,10 @@ func (c *TcpConnection) call(where string, fn func()) {
 			return
 		}
 		stack := debug.Stack()
-		if c.ev.OnPanic != nil {
+		if c.events().OnPanic != nil {
 			func() {
 				defer func() { _ = recover() }()
-				c.ev.OnPanic(c, where, v, stack)
+				c.events().OnPanic(c, where, v, stack)
 			}()
 		}
 		c.mu.Lock()
@@ -219,8 +219,8 @@ func (c *TcpConnection) call(where string, fn func()) {
 		}
 		c.mu.Unlock()
 		err := fmt.Errorf("connection: panic in %s: %v", where, v)
-		if where != "OnError" && c.ev.OnError != nil {
-			c.call("OnError", func() { c.ev.OnError(c, CodePanic, err) })
+		if where != "OnError" && c.events().OnError != nil {
+			c.call("OnError", func() { c.events().OnError(c, CodePanic, err) })
 		}
 		if where != "OnClose" {
 			_ = c.Close()
@@ -267,7 +267,7 @@ func (c *TcpConnection) leave() gnet.Action {
 		c.full = false
 	}
 	closing := c.closeAfterFlush
-	closeNow := closing && (c.gnetBuffered == 0 || time.Now().After(c.closeDeadline))
+	closeNow := closing && (c.gnetBuffered == 0 || time.Now().UnixNano() > c.closeDeadline)
 	// Poll while gnet holds anything, not only when full or closing:
 	// BufferedOutput must keep reporting the truth as the peer drains, or a
 	// sender that waits for it to fall (the HTTP file pump waits for half
@@ -279,8 +279,8 @@ func (c *TcpConnection) leave() gnet.Action {
 	}
 	c.mu.Unlock()
 
-	if drained && c.ev.OnBufferDrain != nil {
-		c.call("OnBufferDrain", func() { c.ev.OnBufferDrain(c) })
+	if drained && c.events().OnBufferDrain != nil {
+		c.call("OnBufferDrain", func() { c.events().OnBufferDrain(c) })
 		if c.pendingOutput() {
 			return c.leave()
 		}
@@ -289,9 +289,9 @@ func (c *TcpConnection) leave() gnet.Action {
 		return gnet.Close
 	}
 	if waiting {
-		c.poll.start()
+		c.startPoll()
 	} else {
-		c.poll.reset()
+		c.resetPoll()
 	}
 	if resume {
 		_ = c.gc.Wake(nil)
@@ -308,33 +308,27 @@ func (c *TcpConnection) pendingOutput() bool {
 // pollTask wakes the loop on the timing wheel while gnet still holds output
 // for a peer that reads slowly: gnet has no "drained" event. The delay
 // doubles from 1 ms up to 64 ms so that many slow peers cost little.
-type pollTask struct {
-	c     *TcpConnection
-	id    timer.ID
-	delay time.Duration
-}
-
-func (p *pollTask) start() {
-	if p.id != 0 {
-		timer.Del(p.id)
+func (c *TcpConnection) startPoll() {
+	if c.pollID != 0 {
+		timer.Del(c.pollID)
 	}
-	if p.delay == 0 {
-		p.delay = time.Millisecond
-	} else if p.delay < 64*time.Millisecond {
-		p.delay *= 2
+	if c.pollDelay == 0 {
+		c.pollDelay = time.Millisecond
+	} else if c.pollDelay < 64*time.Millisecond {
+		c.pollDelay *= 2
 	}
-	gc := p.c.gc
-	p.id, _ = timer.Once(p.delay, func(timer.ID) { _ = gc.Wake(nil) })
+	gc := c.gc
+	c.pollID, _ = timer.Once(c.pollDelay, func(timer.ID) { _ = gc.Wake(nil) })
 }
 
-func (p *pollTask) reset() {
-	p.delay = 0
-	p.stop()
+func (c *TcpConnection) resetPoll() {
+	c.pollDelay = 0
+	c.stopPoll()
 }
 
-func (p *pollTask) stop() {
-	if p.id != 0 {
-		timer.Del(p.id)
-		p.id = 0
+func (c *TcpConnection) stopPoll() {
+	if c.pollID != 0 {
+		timer.Del(c.pollID)
+		c.pollID = 0
 	}
 }

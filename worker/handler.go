@@ -34,7 +34,7 @@ func (h *eventHandler) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 	if w.stopping.Load() {
 		return nil, gnet.Close
 	}
-	c := connection.New(gc, w.loopID(gc.EventLoop()), w, w.Protocol, &w.events, w.config)
+	c := connection.New(gc, w.loopID(gc.EventLoop()), w.Protocol, &w.group)
 	gc.SetContext(c)
 	w.addConn(c)
 	return nil, c.HandleOpen(w.OnConnect)

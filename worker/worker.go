@@ -99,8 +99,7 @@ type Worker struct {
 
 	started  atomic.Bool
 	stopping atomic.Bool
-	events   connection.Events
-	config   connection.Config
+	group    connection.Group
 	engine   gnet.Engine
 	addr     net.Addr
 	runDone  chan struct{}
@@ -209,11 +208,12 @@ func (w *Worker) prepare() error {
 	if w.StopTimeout <= 0 {
 		w.StopTimeout = DefaultStopTimeout
 	}
-	w.config = connection.Config{
+	w.group.Owner = w
+	w.group.Config = connection.Config{
 		MaxSendBufferSize: w.MaxSendBufferSize,
 		MaxPackageSize:    w.MaxPackageSize,
 	}
-	w.events = connection.Events{
+	w.group.Events = connection.Events{
 		OnMessage:     onMessage,
 		OnClose:       w.OnClose,
 		OnError:       w.OnError,
