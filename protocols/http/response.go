@@ -52,6 +52,10 @@ var (
 // "Content-Type: text/event-stream" makes an event stream: only the header
 // block is sent (the body is not), then ServerSentEvents values, until the
 // connection closes.
+//
+// Sending only reads a Response, so one built in advance may be sent on
+// many connections at once (examples/hello does); its With* methods must
+// not run while it is being sent.
 type Response struct {
 	status  int
 	reason  string

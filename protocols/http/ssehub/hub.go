@@ -94,6 +94,9 @@ var (
 type Hub struct {
 	opts      Options
 	heartbeat []byte
+	header    *http.Response                  // the event-stream response, built once
+	retry     []byte                          // the retry event for new subscribers
+	forgetFn  func(*connection.TcpConnection) // h.forget, bound once
 
 	// mu serialises subscription changes and publishing, so every
 	// subscriber receives events in id order, replay included.
@@ -136,12 +139,22 @@ func New(opts Options) *Hub {
 	if opts.ResetEvent == (http.ServerSentEvents{}) {
 		opts.ResetEvent = http.ServerSentEvents{Event: "reset", Data: "missed events are no longer held"}
 	}
-	return &Hub{
+	hdr := map[string]string{"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+	for k, v := range opts.Header {
+		hdr[k] = v
+	}
+	h := &Hub{
 		opts:      opts,
 		heartbeat: []byte(": heartbeat\n\n"),
+		header:    http.NewResponse(200, hdr, ""),
 		topics:    make(map[string]*topic),
 		subs:      make(map[*connection.TcpConnection]*subscriber),
 	}
+	if opts.Retry > 0 {
+		h.retry, _ = http.ServerSentEvents{Retry: opts.Retry}.Encode()
+	}
+	h.forgetFn = h.forget
+	return h
 }
 
 // Subscribe answers req on c with an event-stream response and subscribes
@@ -152,10 +165,6 @@ func (h *Hub) Subscribe(c *connection.TcpConnection, req *http.Request, topics .
 	if len(topics) == 0 {
 		return ErrNoTopics
 	}
-	hdr := map[string]string{"Content-Type": "text/event-stream", "Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-	for k, v := range h.opts.Header {
-		hdr[k] = v
-	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
@@ -163,7 +172,8 @@ func (h *Hub) Subscribe(c *connection.TcpConnection, req *http.Request, topics .
 	}
 	sub, known := h.subs[c]
 	if !known {
-		if err := c.Send(http.NewResponse(200, hdr, "")); err != nil {
+		// Subscribers share one Response: encoding only reads it.
+		if err := c.Send(h.header); err != nil {
 			return err
 		}
 		sub = &subscriber{c: c}
@@ -180,10 +190,9 @@ func (h *Hub) Subscribe(c *connection.TcpConnection, req *http.Request, topics .
 	}
 	if !known {
 		h.subs[c] = sub
-		c.AtClose(h.forget)
-		if h.opts.Retry > 0 {
-			b, _ := http.ServerSentEvents{Retry: h.opts.Retry}.Encode()
-			_ = c.SendRaw(b)
+		c.AtClose(h.forgetFn)
+		if h.retry != nil {
+			_ = c.SendRaw(h.retry)
 		}
 		h.startHeartbeatLocked()
 	}
