@@ -287,7 +287,7 @@ func (c *codec) encodeResponse(dst []byte, r *Response) ([]byte, error) {
 			c.finish(kind)
 		}
 	case f != nil && !c.ec.head && n > 0:
-		c.file = startFilePump(c.conn, f, off, n)
+		c.file = startFilePump(c.conn, f, off, n, c.proto.idleTimeout())
 	default:
 		if f != nil {
 			_ = f.Close()

@@ -27,14 +27,16 @@ type filePump struct {
 	stopped   atomic.Bool
 }
 
-func startFilePump(conn protocols.Conn, f *os.File, off, n int64) *filePump {
+// startFilePump starts sending n bytes of f from off. A peer whose output
+// makes no progress for stall (when positive) is disconnected.
+func startFilePump(conn protocols.Conn, f *os.File, off, n int64, stall time.Duration) *filePump {
 	fp := &filePump{remaining: n}
 	tc, ok := conn.(*connection.TcpConnection)
 	if !ok {
 		_ = f.Close()
 		return fp
 	}
-	go fp.run(tc, f, off, n)
+	go fp.run(tc, f, off, n, stall)
 	return fp
 }
 
@@ -46,21 +48,38 @@ func (fp *filePump) sent(k int) bool {
 
 func (fp *filePump) stop() { fp.stopped.Store(true) }
 
-func (fp *filePump) run(c *connection.TcpConnection, f *os.File, off, n int64) {
+func (fp *filePump) run(c *connection.TcpConnection, f *os.File, off, n int64, stall time.Duration) {
 	defer f.Close()
 	buf := make([]byte, min(n, filePieceSize))
 	wait := time.Millisecond
+	// While waiting for the peer to read, the last buffered size seen and
+	// when it last changed.
+	lastBuffered, lastProgress := -1, time.Now()
+	// backOff waits a little; it reports false when the peer has stopped
+	// reading for stall: without that the connection, this goroutine and
+	// the file would be held forever.
+	backOff := func(buffered int) bool {
+		if buffered != lastBuffered {
+			lastBuffered, lastProgress = buffered, time.Now()
+		} else if stall > 0 && time.Since(lastProgress) > stall {
+			c.Destroy()
+			return false
+		}
+		time.Sleep(wait)
+		wait = min(2*wait, 50*time.Millisecond)
+		return true
+	}
 	for n > 0 {
 		if fp.stopped.Load() || c.Status() != connection.StatusEstablished {
 			return
 		}
 		buffered, limit := c.BufferedOutput(), c.MaxSendBufferSize()
 		if buffered > limit/2 {
-			time.Sleep(wait)
-			wait = min(2*wait, 50*time.Millisecond)
+			if !backOff(buffered) {
+				return
+			}
 			continue
 		}
-		wait = time.Millisecond
 		// A piece must not fill the send buffer: once full, Send fails
 		// until the buffer is empty again, and a response cannot be left
 		// half sent.
@@ -72,15 +91,14 @@ func (fp *filePump) run(c *connection.TcpConnection, f *os.File, off, n int64) {
 			return
 		}
 		if err := c.Send(fileSection(buf[:k])); err != nil {
-			if errors.Is(err, connection.ErrSendBufferFull) {
-				// Full (the limit was lowered, or bytes were in flight):
-				// retry once it has drained.
-				time.Sleep(wait)
-				wait = min(2*wait, 50*time.Millisecond)
+			// Full (the limit was lowered, or bytes were in flight):
+			// retry once it has drained.
+			if errors.Is(err, connection.ErrSendBufferFull) && backOff(buffered) {
 				continue
 			}
 			return
 		}
+		wait, lastBuffered = time.Millisecond, -1
 		off += k
 		n -= k
 	}

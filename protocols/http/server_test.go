@@ -580,6 +580,47 @@ func TestServerFileSlowReader(t *testing.T) {
 	}
 }
 
+// A client that asks for a large file and never reads must not hold the
+// connection, the pump's goroutine and the open file forever: when the
+// output makes no progress for the idle timeout, the connection is dropped.
+func TestServerFileToNonReader(t *testing.T) {
+	path, content := writeTempFile(t, 5<<20)
+	var closed atomic.Bool
+	_, addr := startServer(t, func(c *connection.TcpConnection, req *http.Request) {
+		_ = c.Send(http.NewResponse(200, nil, "").WithFile(path, 0, 0))
+	}, func(w *worker.Worker) {
+		w.MaxSendBufferSize = 128 << 10
+		httpProto(w).IdleTimeout = 200 * time.Millisecond
+		w.OnClose = func(*connection.TcpConnection) { closed.Store(true) }
+	})
+	d := net.Dialer{Timeout: 2 * time.Second, Control: func(_, _ string, rc syscall.RawConn) error {
+		return rc.Control(func(fd uintptr) {
+			_ = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 16<<10)
+		})
+	}}
+	conn, err := d.Dial("tcp", addr)
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = io.WriteString(conn, "GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
+	require.NoError(t, err)
+	assert.Eventually(t, closed.Load, 3*time.Second, 10*time.Millisecond,
+		"the server must drop a peer that does not read")
+
+	// A peer that reads steadily, through a small window so that the
+	// transfer lasts many idle timeouts, gets the whole file.
+	conn2, err := d.Dial("tcp", addr)
+	require.NoError(t, err)
+	defer conn2.Close()
+	require.NoError(t, conn2.SetDeadline(time.Now().Add(10*time.Second)))
+	_, err = io.WriteString(conn2, "GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
+	require.NoError(t, err)
+	start := time.Now()
+	resp, body := readResponse(t, bufio.NewReaderSize(conn2, 4<<10), "GET")
+	assert.Equal(t, 200, resp.StatusCode)
+	assert.True(t, bytes.Equal(content, []byte(body)), "got %d bytes", len(body))
+	t.Logf("steady reader took %v", time.Since(start))
+}
+
 func TestServerNoLeaks(t *testing.T) {
 	_, addr := startServer(t, respondPath, nil)
 	// Warm up: the date cache's timer, gnet's goroutines, the client side.
