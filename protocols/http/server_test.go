@@ -493,6 +493,19 @@ func TestServerFiles(t *testing.T) {
 		assert.Empty(t, body)
 	})
 
+	t.Run("HEAD has the length and no body", func(t *testing.T) {
+		conn := dial(t, addr)
+		_, err := io.WriteString(conn, "HEAD /big HTTP/1.1\r\nHost: x\r\n\r\nGET /missing HTTP/1.1\r\nHost: x\r\n\r\n")
+		require.NoError(t, err)
+		br := bufio.NewReader(conn)
+		resp, body := readResponse(t, br, "HEAD")
+		assert.Equal(t, 200, resp.StatusCode)
+		assert.Equal(t, strconv.Itoa(size), resp.Header.Get("Content-Length"))
+		assert.Empty(t, body)
+		resp, _ = readResponse(t, br, "GET")
+		assert.Equal(t, 404, resp.StatusCode, "the next request parses right after the HEAD")
+	})
+
 	t.Run("missing", func(t *testing.T) {
 		resp, _ := get(t, client, base+"/missing", nil)
 		assert.Equal(t, 404, resp.StatusCode)
