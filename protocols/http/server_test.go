@@ -506,6 +506,18 @@ func TestServerFiles(t *testing.T) {
 		assert.Equal(t, 404, resp.StatusCode, "the next request parses right after the HEAD")
 	})
 
+	t.Run("pipelined after a streamed file", func(t *testing.T) {
+		conn := dial(t, addr)
+		_, err := io.WriteString(conn, "GET /big HTTP/1.1\r\nHost: x\r\n\r\nGET /missing HTTP/1.1\r\nHost: x\r\n\r\n")
+		require.NoError(t, err)
+		br := bufio.NewReader(conn)
+		resp, body := readResponse(t, br, "GET")
+		assert.Equal(t, 200, resp.StatusCode)
+		assert.True(t, bytes.Equal(content, []byte(body)), "got %d bytes", len(body))
+		resp, _ = readResponse(t, br, "GET")
+		assert.Equal(t, 404, resp.StatusCode)
+	})
+
 	t.Run("missing", func(t *testing.T) {
 		resp, _ := get(t, client, base+"/missing", nil)
 		assert.Equal(t, 404, resp.StatusCode)
