@@ -265,6 +265,24 @@ func TestServerTimeouts(t *testing.T) {
 		assert.Less(t, time.Since(start), time.Second)
 	})
 
+	t.Run("trickled head is cut off (slowloris)", func(t *testing.T) {
+		conn := dial(t, addr)
+		head := "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: " + strings.Repeat("z", 100)
+		start := time.Now()
+		closedAt := time.Duration(0)
+		for i := range len(head) {
+			if _, err := io.WriteString(conn, head[i:i+1]); err != nil {
+				break
+			}
+			if waitClosed(conn, 20*time.Millisecond) {
+				closedAt = time.Since(start)
+				break
+			}
+		}
+		assert.NotZero(t, closedAt, "the head's deadline must not move with each byte")
+		assert.Less(t, closedAt, time.Second)
+	})
+
 	// A client that stops sending in the middle of a body (or died without
 	// a FIN) must not hold the connection and its partial body forever: the
 	// idle timeout bounds the silence while a body arrives.
