@@ -9,37 +9,16 @@ import (
 	"flag"
 	"log"
 	"strconv"
-	"sync"
 
 	"github.com/gnetworker/gnetworker/benchmarks/internal/common"
 	"github.com/valyala/fasthttp"
 )
 
-type hub struct {
-	mu      sync.Mutex
-	clients map[chan []byte]struct{}
-	seq     int
-}
-
-func (h *hub) publish() int {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.seq++
-	ev := []byte("id: " + strconv.Itoa(h.seq) + "\ndata: " + common.EventData + "\n\n")
-	for ch := range h.clients {
-		select {
-		case ch <- ev:
-		default:
-		}
-	}
-	return len(h.clients)
-}
-
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "listen address")
 	flag.Parse()
 	common.RaiseNoFile()
-	h := &hub{clients: map[chan []byte]struct{}{}}
+	h := common.NewChanHub()
 	handler := func(ctx *fasthttp.RequestCtx) {
 		switch string(ctx.Path()) {
 		case "/":
@@ -54,19 +33,14 @@ func main() {
 			ctx.SetBodyString(strconv.Itoa(len(ctx.PostBody())))
 		case "/publish":
 			ctx.SetContentType("text/plain")
-			ctx.SetBodyString(strconv.Itoa(h.publish()))
+			ctx.SetBodyString(strconv.Itoa(h.Publish()))
 		case "/sse":
 			ctx.SetContentType("text/event-stream")
 			ctx.Response.Header.Set("Cache-Control", "no-cache")
 			ctx.SetBodyStreamWriter(func(w *bufio.Writer) {
-				ch := make(chan []byte, 16)
-				h.mu.Lock()
-				h.clients[ch] = struct{}{}
-				h.mu.Unlock()
+				ch := h.Subscribe()
 				defer func() {
-					h.mu.Lock()
-					delete(h.clients, ch)
-					h.mu.Unlock()
+					h.Unsubscribe(ch)
 				}()
 				// A comment gets the header out now.
 				if _, err := w.WriteString(": ok\n\n"); err != nil {

@@ -11,36 +11,15 @@ import (
 	"log"
 	"net/http"
 	"strconv"
-	"sync"
 
 	"github.com/gnetworker/gnetworker/benchmarks/internal/common"
 )
-
-type hub struct {
-	mu      sync.Mutex
-	clients map[chan []byte]struct{}
-	seq     int
-}
-
-func (h *hub) publish() int {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.seq++
-	ev := []byte("id: " + strconv.Itoa(h.seq) + "\ndata: " + common.EventData + "\n\n")
-	for ch := range h.clients {
-		select {
-		case ch <- ev:
-		default: // a slow client misses the event rather than stall the rest
-		}
-	}
-	return len(h.clients)
-}
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "listen address")
 	flag.Parse()
 	common.RaiseNoFile()
-	h := &hub{clients: map[chan []byte]struct{}{}}
+	h := common.NewChanHub()
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
@@ -58,7 +37,7 @@ func main() {
 	})
 	mux.HandleFunc("GET /publish", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
-		_, _ = io.WriteString(w, strconv.Itoa(h.publish()))
+		_, _ = io.WriteString(w, strconv.Itoa(h.Publish()))
 	})
 	mux.HandleFunc("GET /sse", func(w http.ResponseWriter, r *http.Request) {
 		fl := w.(http.Flusher)
@@ -66,14 +45,9 @@ func main() {
 		w.Header().Set("Cache-Control", "no-cache")
 		w.WriteHeader(200)
 		fl.Flush()
-		ch := make(chan []byte, 16)
-		h.mu.Lock()
-		h.clients[ch] = struct{}{}
-		h.mu.Unlock()
+		ch := h.Subscribe()
 		defer func() {
-			h.mu.Lock()
-			delete(h.clients, ch)
-			h.mu.Unlock()
+			h.Unsubscribe(ch)
 		}()
 		for {
 			select {
