@@ -380,7 +380,7 @@ func (c *TcpConnection) send(v any, raw, closeAfter bool) error {
 // error.
 func (c *TcpConnection) appendLocked(v any, raw bool) error {
 	if c.out == nil {
-		c.out = getBuffer()
+		c.out = getBuffer(rawLen(v, raw))
 	}
 	before := len(c.out)
 	if raw {
@@ -401,6 +401,21 @@ func (c *TcpConnection) appendLocked(v any, raw bool) error {
 	}
 	c.out = out
 	return nil
+}
+
+// rawLen is the size of a raw send, or 0 when it is not known before
+// encoding.
+func rawLen(v any, raw bool) int {
+	if !raw {
+		return 0
+	}
+	switch b := v.(type) {
+	case []byte:
+		return len(b)
+	case string:
+		return len(b)
+	}
+	return 0
 }
 
 // needWakeLocked reports whether the loop must be woken to write staged

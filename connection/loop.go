@@ -120,7 +120,7 @@ func (c *TcpConnection) readInput(buf []byte) {
 	case owned:
 		c.in = c.in[:copy(c.in, rest)]
 	case len(rest) > 0:
-		c.in = append(getBuffer(), rest...)
+		c.in = append(getBuffer(len(rest)), rest...)
 	}
 	if len(c.in) == 0 && c.in != nil {
 		putBuffer(c.in)
@@ -149,7 +149,7 @@ func (c *TcpConnection) nextMessage(data []byte) (msg any, n int, err error) {
 		if c.seq != nil {
 			if b := c.seq.Interim(); len(b) > 0 {
 				if c.out == nil {
-					c.out = getBuffer()
+					c.out = getBuffer(0)
 				}
 				c.out = append(c.out, b...)
 			}
@@ -179,7 +179,7 @@ func (c *TcpConnection) fail(code int, err error) {
 	var r protocols.Replier
 	if errors.As(err, &r) {
 		if c.out == nil {
-			c.out = getBuffer()
+			c.out = getBuffer(0)
 		}
 		c.out = append(c.out, r.Reply()...)
 	}
@@ -212,7 +212,7 @@ func (c *TcpConnection) call(where string, fn func()) {
 		if f, ok := c.codec.(FailureReplier); ok && c.Status() == StatusEstablished {
 			if b := f.FailureReply(); len(b) > 0 {
 				if c.out == nil {
-					c.out = getBuffer()
+					c.out = getBuffer(0)
 				}
 				c.out = append(c.out, b...)
 			}
