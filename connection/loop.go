@@ -209,7 +209,7 @@ func (c *TcpConnection) call(where string, fn func()) {
 			}()
 		}
 		c.mu.Lock()
-		if f, ok := c.codec.(FailureReplier); ok && c.Status() == StatusEstablished {
+		if f, ok := c.codec.(protocols.FailureReplier); ok && c.Status() == StatusEstablished {
 			if b := f.FailureReply(); len(b) > 0 {
 				if c.out == nil {
 					c.out = getBuffer(0)
@@ -227,13 +227,6 @@ func (c *TcpConnection) call(where string, fn func()) {
 		}
 	}()
 	fn()
-}
-
-// FailureReplier is implemented by codecs that owe the peer an answer when
-// the handler of a message panics (HTTP answers 500). FailureReply returns
-// nil when nothing is owed.
-type FailureReplier interface {
-	FailureReply() []byte
 }
 
 // leave writes the staged output and decides what happens next: nothing,

@@ -103,6 +103,13 @@ type Releaser interface {
 	Release()
 }
 
+// FailureReplier is implemented by codecs that owe the peer an answer when
+// the handler of a message panics (HTTP answers 500). FailureReply returns
+// nil when nothing is owed. It is called with the codec lock held.
+type FailureReplier interface {
+	FailureReply() []byte
+}
+
 // ErrPackageTooLarge is returned by Input when a package would exceed the
 // connection's MaxPackageSize.
 var ErrPackageTooLarge = errors.New("protocols: package exceeds MaxPackageSize")

@@ -2,7 +2,6 @@ package worker
 
 import (
 	"net"
-	"runtime/debug"
 
 	"github.com/panjf2000/gnet/v2"
 	"golang.org/x/sys/unix"
@@ -81,5 +80,3 @@ func boundAddr(eng gnet.Engine) net.Addr {
 	}
 	return nil
 }
-
-func stackTrace() []byte { return debug.Stack() }

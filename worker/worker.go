@@ -29,6 +29,7 @@ import (
 	"net"
 	"net/url"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -235,7 +236,7 @@ func (w *Worker) callLifecycle(where string, fn func(*Worker)) {
 	defer func() {
 		if v := recover(); v != nil {
 			w.logger().Error("worker: recovered panic", "worker", w.Name, "callback", where,
-				"panic", fmt.Sprint(v), "stack", string(stackTrace()))
+				"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 		}
 	}()
 	fn(w)
