@@ -3,6 +3,7 @@ package connection
 import (
 	"net"
 	"strconv"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -10,20 +11,32 @@ import (
 // readLocalAddr asks the kernel for the connection's local address: gnet
 // gives accepted connections the listener's address, which says port 0
 // when the worker was started on port 0 and 0.0.0.0 for a wildcard
-// listener. It is stored inline, so it costs no allocation.
+// listener. It is read into a stack buffer and stored inline, so it costs
+// no allocation (unix.Getsockname allocates a Sockaddr every call).
 func (c *TcpConnection) readLocalAddr() {
-	sa, err := unix.Getsockname(c.gc.Fd())
-	if err != nil {
+	var rsa unix.RawSockaddrAny
+	n := uint32(unsafe.Sizeof(rsa))
+	_, _, errno := unix.RawSyscall(unix.SYS_GETSOCKNAME, uintptr(c.gc.Fd()),
+		uintptr(unsafe.Pointer(&rsa)), uintptr(unsafe.Pointer(&n)))
+	if errno != 0 {
 		return
 	}
-	switch a := sa.(type) {
-	case *unix.SockaddrInet4:
+	switch rsa.Addr.Family {
+	case unix.AF_INET:
+		a := (*unix.RawSockaddrInet4)(unsafe.Pointer(&rsa))
 		copy(c.local[:], a.Addr[:])
-		c.localLen, c.localPort = 4, uint16(a.Port)
-	case *unix.SockaddrInet6:
+		c.localLen, c.localPort = 4, networkPort(&a.Port)
+	case unix.AF_INET6:
+		a := (*unix.RawSockaddrInet6)(unsafe.Pointer(&rsa))
 		copy(c.local[:], a.Addr[:])
-		c.localLen, c.localPort = 16, uint16(a.Port)
+		c.localLen, c.localPort = 16, networkPort(&a.Port)
 	}
+}
+
+// networkPort reads a port stored in network byte order.
+func networkPort(p *uint16) uint16 {
+	b := (*[2]byte)(unsafe.Pointer(p))
+	return uint16(b[0])<<8 | uint16(b[1])
 }
 
 func addrString(a net.Addr) string {

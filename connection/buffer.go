@@ -4,7 +4,9 @@ import "sync"
 
 // Staged output and kept input live in pooled buffers that go back to the
 // pool as soon as they are empty, so an idle connection holds none: that is
-// what keeps 10,000 idle SSE connections cheap.
+// what keeps 10,000 idle SSE connections cheap. A connection holds a buffer
+// by pointer (8 bytes rather than a 24-byte slice header), and the pool
+// stores the same pointer, so taking and returning one allocates nothing.
 //
 // There are two tiers. Most sends are small (an HTTP response, an SSE
 // event), and a broadcast takes a buffer for every subscriber before their
@@ -25,21 +27,30 @@ var (
 )
 
 // getBuffer returns an empty buffer for about n bytes (0: unknown).
-func getBuffer(n int) []byte {
+func getBuffer(n int) *[]byte {
+	var b *[]byte
 	if n > smallBufferSize {
-		return (*largeBuffers.Get().(*[]byte))[:0]
+		b = largeBuffers.Get().(*[]byte)
+	} else {
+		b = smallBuffers.Get().(*[]byte)
 	}
-	return (*smallBuffers.Get().(*[]byte))[:0]
+	*b = (*b)[:0]
+	return b
 }
 
-func putBuffer(b []byte) {
-	switch c := cap(b); {
-	case b == nil || c > maxPooledSize:
+// putBuffer gives b back to the pool its capacity fits; b must not be
+// used afterwards.
+func putBuffer(b *[]byte) {
+	if b == nil {
+		return
+	}
+	switch c := cap(*b); {
+	case c > maxPooledSize:
 	case c >= largeBufferSize:
-		b = b[:0]
-		largeBuffers.Put(&b)
+		*b = (*b)[:0]
+		largeBuffers.Put(b)
 	case c >= smallBufferSize:
-		b = b[:0]
-		smallBuffers.Put(&b)
+		*b = (*b)[:0]
+		smallBuffers.Put(b)
 	}
 }

@@ -2,6 +2,7 @@ package connection
 
 import (
 	"errors"
+	"math"
 	"net"
 	"strconv"
 	"sync"
@@ -112,44 +113,56 @@ var lastID atomic.Uint64
 
 // TcpConnection is one accepted TCP connection. See the package
 // documentation for its concurrency contract.
+//
+// Its fields are ordered and sized to keep it in a 224-byte allocation:
+// an idle SSE stream is little more than this struct, and a server holds
+// tens of thousands of them.
 type TcpConnection struct {
-	id       uint64
-	group    *Group
-	gc       gnet.Conn
-	remote   net.Addr
-	local    [16]byte // local IP, read once at accept (gnet only knows the listener's)
-	localLen uint8    // 4 or 16; 0 when unknown
-	workerID int32
-	status   atomic.Int32
+	id     uint64
+	group  *Group
+	gc     gnet.Conn
+	remote net.Addr
 
-	maxSend      atomic.Int64
-	maxPackage   atomic.Int64
-	bytesRead    atomic.Uint64
-	bytesWritten atomic.Uint64
-	localPort    uint16
-	closeAsked   atomic.Bool // CloseAsync was called; the loop carries it out
+	// mu guards the codec, the staged output and every field from here to
+	// the loop-only ones below.
+	mu            sync.Mutex
+	codec         protocols.Codec
+	seq           protocols.Sequencer
+	out           *[]byte // staged output (pooled; nil when empty)
+	gnetBuffered  int     // what gnet held for the socket at the last flush
+	inFlight      int     // staged output the loop is handing to gnet now
+	closeDeadline int64   // Unix nanoseconds
+	ctx           any
+	closeHook     func(*TcpConnection)
 
 	// Loop-only state.
-	closed    bool          // HandleClose ran
-	in        []byte        // received bytes not yet consumed
-	pollID    timer.ID      // wakes the loop while it waits for gnet to drain
-	pollDelay time.Duration // the poll's current backoff
+	in     *[]byte  // received bytes not yet consumed (pooled; nil when empty)
+	pollID timer.ID // wakes the loop while it waits for gnet to drain
 
-	// mu guards the codec and everything below it.
-	mu              sync.Mutex
+	bytesRead    atomic.Uint64
+	bytesWritten atomic.Uint64
+	local        [16]byte // local IP, read once at accept (gnet only knows the listener's)
+	maxSend      atomic.Int32
+	maxPackage   atomic.Int32
+	status       atomic.Int32
+	workerID     int32
+	localPort    uint16
+	localLen     uint8       // 4 or 16; 0 when unknown
+	pollShift    uint8       // loop-only: the poll's backoff, 1 ms << (pollShift-1); 0 when not polling
+	closeAsked   atomic.Bool // CloseAsync was called; the loop carries it out
+	closed       bool        // loop-only: HandleClose ran
+
+	// Under mu.
 	inCallback      bool // the loop runs this connection now and flushes after
 	wakeQueued      bool // a Wake is on its way to the loop
 	stalled         bool // input waits for the codec to become Ready
 	full            bool // OnBufferFull fired; waiting for a drain
 	closeAfterFlush bool
-	codec           protocols.Codec
-	seq             protocols.Sequencer
-	out             []byte // staged output
-	gnetBuffered    int    // what gnet held for the socket at the last flush
-	inFlight        int    // staged output the loop is handing to gnet now
-	closeDeadline   int64  // Unix nanoseconds
-	ctx             any
-	closeHook       func(*TcpConnection)
+}
+
+// clampInt32 keeps a size limit within what the connection stores.
+func clampInt32(n int) int32 {
+	return int32(min(max(n, 0), math.MaxInt32))
 }
 
 // New wraps a gnet connection. It is called by the worker's event handler
@@ -171,8 +184,8 @@ func New(gc gnet.Conn, workerID int, proto protocols.Protocol, g *Group) *TcpCon
 	if cfg.MaxPackageSize <= 0 {
 		cfg.MaxPackageSize = DefaultMaxPackageSize
 	}
-	c.maxSend.Store(int64(cfg.MaxSendBufferSize))
-	c.maxPackage.Store(int64(cfg.MaxPackageSize))
+	c.maxSend.Store(clampInt32(cfg.MaxSendBufferSize))
+	c.maxPackage.Store(clampInt32(cfg.MaxPackageSize))
 	c.status.Store(int32(StatusEstablished))
 	c.codec = proto.NewCodec(c)
 	c.seq, _ = c.codec.(protocols.Sequencer)
@@ -243,14 +256,14 @@ func (c *TcpConnection) BytesWritten() uint64 { return c.bytesWritten.Load() }
 // MaxSendBufferSize is the connection's send buffer limit in bytes.
 func (c *TcpConnection) MaxSendBufferSize() int { return int(c.maxSend.Load()) }
 
-// SetMaxSendBufferSize changes the send buffer limit.
-func (c *TcpConnection) SetMaxSendBufferSize(n int) { c.maxSend.Store(int64(n)) }
+// SetMaxSendBufferSize changes the send buffer limit (at most 2 GiB - 1).
+func (c *TcpConnection) SetMaxSendBufferSize(n int) { c.maxSend.Store(clampInt32(n)) }
 
 // MaxPackageSize is the largest package the connection accepts.
 func (c *TcpConnection) MaxPackageSize() int { return int(c.maxPackage.Load()) }
 
-// SetMaxPackageSize changes the package limit.
-func (c *TcpConnection) SetMaxPackageSize(n int) { c.maxPackage.Store(int64(n)) }
+// SetMaxPackageSize changes the package limit (at most 2 GiB - 1).
+func (c *TcpConnection) SetMaxPackageSize(n int) { c.maxPackage.Store(clampInt32(n)) }
 
 // Context returns the value stored with SetContext.
 func (c *TcpConnection) Context() any {
@@ -289,7 +302,7 @@ func (c *TcpConnection) AtClose(fn func(*TcpConnection)) {
 func (c *TcpConnection) BufferedOutput() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return len(c.out) + c.gnetBuffered + c.inFlight
+	return c.stagedLocked() + c.gnetBuffered + c.inFlight
 }
 
 // Send encodes v with the connection's protocol and queues it for the peer.
@@ -352,7 +365,7 @@ func (c *TcpConnection) send(v any, raw, closeAfter bool) error {
 		} else {
 			err = c.appendLocked(v, raw)
 		}
-		if err == nil && int64(len(c.out)+c.gnetBuffered) >= c.maxSend.Load() {
+		if err == nil && c.stagedLocked()+c.gnetBuffered >= int(c.maxSend.Load()) {
 			c.full, becameFull = true, true
 		}
 	}
@@ -382,25 +395,42 @@ func (c *TcpConnection) appendLocked(v any, raw bool) error {
 	if c.out == nil {
 		c.out = getBuffer(rawLen(v, raw))
 	}
-	before := len(c.out)
 	if raw {
 		switch b := v.(type) {
 		case []byte:
-			c.out = append(c.out, b...)
+			*c.out = append(*c.out, b...)
 		case string:
-			c.out = append(c.out, b...)
+			*c.out = append(*c.out, b...)
 		default:
 			return protocols.ErrUnsupportedMessage
 		}
 		return nil
 	}
-	out, err := c.codec.Encode(c.out, v)
+	out, err := c.codec.Encode(*c.out, v)
 	if err != nil {
-		c.out = c.out[:before]
-		return err
+		return err // Encode leaves the buffer's length as it was
 	}
-	c.out = out
+	*c.out = out
 	return nil
+}
+
+// stageLocked appends b to the staged output.
+func (c *TcpConnection) stageLocked(b []byte) {
+	if len(b) == 0 {
+		return
+	}
+	if c.out == nil {
+		c.out = getBuffer(len(b))
+	}
+	*c.out = append(*c.out, b...)
+}
+
+// stagedLocked is the number of staged bytes.
+func (c *TcpConnection) stagedLocked() int {
+	if c.out == nil {
+		return 0
+	}
+	return len(*c.out)
 }
 
 // rawLen is the size of a raw send, or 0 when it is not known before
@@ -424,7 +454,7 @@ func (c *TcpConnection) needWakeLocked() bool {
 	if c.inCallback || c.wakeQueued {
 		return false
 	}
-	pending := len(c.out) > 0 || c.closeAfterFlush
+	pending := c.stagedLocked() > 0 || c.closeAfterFlush
 	if c.stalled && c.seq.Ready() && !c.full {
 		pending = true
 	}

@@ -41,7 +41,7 @@ func (c *TcpConnection) HandleTraffic() gnet.Action {
 		c.closeDeadline = c.closeDeadlineFromNow()
 		c.mu.Unlock()
 	}
-	if len(buf) > 0 || len(c.in) > 0 {
+	if len(buf) > 0 || c.in != nil {
 		c.readInput(buf)
 	}
 	return c.leave()
@@ -94,10 +94,10 @@ func (c *TcpConnection) enter() {
 // packages and dispatches them in order.
 func (c *TcpConnection) readInput(buf []byte) {
 	data := buf
-	owned := len(c.in) > 0
+	owned := c.in != nil
 	if owned {
-		c.in = append(c.in, buf...)
-		data = c.in
+		*c.in = append(*c.in, buf...)
+		data = *c.in
 	}
 	off := 0
 	for off < len(data) && c.Status() == StatusEstablished {
@@ -118,11 +118,12 @@ func (c *TcpConnection) readInput(buf []byte) {
 	}
 	switch {
 	case owned:
-		c.in = c.in[:copy(c.in, rest)]
+		*c.in = (*c.in)[:copy(*c.in, rest)]
 	case len(rest) > 0:
-		c.in = append(getBuffer(len(rest)), rest...)
+		c.in = getBuffer(len(rest))
+		*c.in = append(*c.in, rest...)
 	}
-	if len(c.in) == 0 && c.in != nil {
+	if c.in != nil && len(*c.in) == 0 {
 		putBuffer(c.in)
 		c.in = nil
 	}
@@ -147,12 +148,7 @@ func (c *TcpConnection) nextMessage(data []byte) (msg any, n int, err error) {
 		return nil, 0, err
 	case n == 0:
 		if c.seq != nil {
-			if b := c.seq.Interim(); len(b) > 0 {
-				if c.out == nil {
-					c.out = getBuffer(0)
-				}
-				c.out = append(c.out, b...)
-			}
+			c.stageLocked(c.seq.Interim())
 		}
 		return nil, 0, nil
 	case n > len(data):
@@ -178,10 +174,7 @@ func (c *TcpConnection) fail(code int, err error) {
 	c.mu.Lock()
 	var r protocols.Replier
 	if errors.As(err, &r) {
-		if c.out == nil {
-			c.out = getBuffer(0)
-		}
-		c.out = append(c.out, r.Reply()...)
+		c.stageLocked(r.Reply())
 	}
 	c.setStatus(StatusClosing)
 	c.closeAfterFlush = true
@@ -210,12 +203,7 @@ func (c *TcpConnection) call(where string, fn func()) {
 		}
 		c.mu.Lock()
 		if f, ok := c.codec.(protocols.FailureReplier); ok && c.Status() == StatusEstablished {
-			if b := f.FailureReply(); len(b) > 0 {
-				if c.out == nil {
-					c.out = getBuffer(0)
-				}
-				c.out = append(c.out, b...)
-			}
+			c.stageLocked(f.FailureReply())
 		}
 		c.mu.Unlock()
 		err := fmt.Errorf("connection: panic in %s: %v", where, v)
@@ -234,23 +222,28 @@ func (c *TcpConnection) call(where string, fn func()) {
 func (c *TcpConnection) leave() gnet.Action {
 	for {
 		c.mu.Lock()
-		out := c.out
-		if len(out) == 0 {
+		if c.out != nil && len(*c.out) == 0 {
+			putBuffer(c.out) // a send that failed to encode left it empty
+			c.out = nil
+		}
+		if c.out == nil {
 			break // with the lock held
 		}
+		out := c.out
 		c.out = nil
 		// Until Write returns and gnet is asked again below, these bytes
 		// still count in BufferedOutput: it must not dip to 0 while they
 		// are in flight, or a sender pacing itself by it overshoots. (The
 		// full check leaves them out: they are normally written at once.)
-		c.inFlight += len(out)
+		n := len(*out)
+		c.inFlight += n
 		c.mu.Unlock()
-		_, err := c.gc.Write(out)
+		_, err := c.gc.Write(*out)
 		putBuffer(out)
 		if err != nil || c.closed {
 			return gnet.None // gnet closed the connection inside Write
 		}
-		c.bytesWritten.Add(uint64(len(out)))
+		c.bytesWritten.Add(uint64(n))
 	}
 	c.inCallback = false
 	c.gnetBuffered = c.gc.OutboundBuffered()
@@ -295,7 +288,7 @@ func (c *TcpConnection) leave() gnet.Action {
 func (c *TcpConnection) pendingOutput() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return len(c.out) > 0
+	return c.stagedLocked() > 0
 }
 
 // pollTask wakes the loop on the timing wheel while gnet still holds output
@@ -305,17 +298,15 @@ func (c *TcpConnection) startPoll() {
 	if c.pollID != 0 {
 		timer.Del(c.pollID)
 	}
-	if c.pollDelay == 0 {
-		c.pollDelay = time.Millisecond
-	} else if c.pollDelay < 64*time.Millisecond {
-		c.pollDelay *= 2
+	if c.pollShift < 7 { // 1 ms, 2 ms, ... 64 ms
+		c.pollShift++
 	}
 	gc := c.gc
-	c.pollID, _ = timer.Once(c.pollDelay, func(timer.ID) { _ = gc.Wake(nil) })
+	c.pollID, _ = timer.Once(time.Millisecond<<(c.pollShift-1), func(timer.ID) { _ = gc.Wake(nil) })
 }
 
 func (c *TcpConnection) resetPoll() {
-	c.pollDelay = 0
+	c.pollShift = 0
 	c.stopPoll()
 }
 

@@ -1,0 +1,5 @@
+//go:build race
+
+package connection
+
+const raceEnabled = true
