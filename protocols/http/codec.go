@@ -51,9 +51,7 @@ func (p *Protocol) Name() string { return "http" }
 
 // NewCodec returns the codec of one connection.
 func (p *Protocol) NewCodec(c protocols.Conn) protocols.Codec {
-	cd := &codec{proto: p, conn: c}
-	cd.timeout.conn = c
-	return cd
+	return &codec{proto: p, conn: c}
 }
 
 func (p *Protocol) headerTimeout() time.Duration {
@@ -91,22 +89,27 @@ func (p *Protocol) putParser(ps *Parser) {
 // codec is one HTTP connection's state. Its methods run under the
 // connection's codec lock (see package protocols), so it needs no locking;
 // only the timeout is touched from the timer goroutine.
+//
+// Every connection holds one for its whole life, idle SSE streams
+// included, so it is kept small (96 bytes): the flags are packed after the
+// pointers, and the deadline shares the codec's conn.
 type codec struct {
 	proto  *Protocol
 	conn   protocols.Conn
 	parser *Parser // nil between requests
 
 	// The request being answered.
-	req          *Request // until its response starts streaming or ends
-	spare        *Request // the last answered request, reused by the next Decode
-	owed         bool     // a request was dispatched and its response is not complete
-	ec           encodeContext
-	streaming    responseKind // kindChunked, kindUnframed or kindEventStream while streaming; kindComplete otherwise
-	file         *filePump    // a file body being sent
-	closeAfter   bool
-	continueSent bool
+	req   *Request  // until its response starts streaming or ends
+	spare *Request  // the last answered request, reused by the next Decode
+	file  *filePump // a file body being sent
 
 	timeout deadline
+
+	ec           encodeContext
+	streaming    responseKind // kindChunked, kindUnframed or kindEventStream while streaming; kindComplete otherwise
+	owed         bool         // a request was dispatched and its response is not complete
+	closeAfter   bool
+	continueSent bool
 }
 
 // Input measures the next request, arming the header timeout when its first
@@ -121,14 +124,14 @@ func (c *codec) Input(buf []byte) (int, error) {
 	}
 	if n == 0 && c.parser.Started() && !c.parser.HeaderComplete() {
 		if d := c.proto.headerTimeout(); d > 0 && !c.timeout.armedFor(timeoutHeader) {
-			c.timeout.arm(timeoutHeader, d)
+			c.arm(timeoutHeader, d)
 		}
 	} else if n == 0 && c.parser.HeaderComplete() {
 		// A body is arriving: the idle timeout bounds each silence, so a
 		// client that stops (or dies) mid-body does not hold the
 		// connection and its partial body forever.
 		if d := c.proto.idleTimeout(); d > 0 {
-			c.timeout.arm(timeoutIdle, d)
+			c.arm(timeoutIdle, d)
 		} else {
 			c.timeout.disarm()
 		}
@@ -157,7 +160,7 @@ func (c *codec) Decode(pkg []byte) (any, error) {
 	c.owed = true
 	c.continueSent = false
 	c.streaming = kindComplete
-	c.ec = encodeContext{head: req.Method() == "HEAD", version: req.ProtocolVersion(), keepAlive: req.KeepAlive()}
+	c.ec = encodeContext{head: req.Method() == "HEAD", http10: req.version == 10, keepAlive: req.KeepAlive()}
 	c.timeout.disarm()
 	return req, nil
 }
@@ -310,7 +313,7 @@ func (c *codec) finish(kind responseKind) {
 		return
 	}
 	if d := c.proto.idleTimeout(); d > 0 {
-		c.timeout.arm(timeoutIdle, d)
+		c.arm(timeoutIdle, d)
 	}
 }
 
@@ -333,19 +336,20 @@ const (
 // deadline is a connection's one timeout on the timing wheel. Moving it
 // later (every keep-alive request does) only stores a number: when the wheel
 // timer fires early it re-arms itself for the rest, so requests cost no
-// wheel operations. When it expires the connection is closed.
+// wheel operations. When it expires the connection is closed (codec.expire).
 type deadline struct {
-	conn     protocols.Conn
-	kind     timeoutKind  // under the codec lock
 	at       atomic.Int64 // expiry in Unix nanoseconds; 0 when disarmed
 	fireAt   atomic.Int64 // when the scheduled wheel timer fires
 	id       atomic.Uint64
 	released atomic.Bool
+	kind     timeoutKind // under the codec lock
 }
 
 func (d *deadline) armedFor(k timeoutKind) bool { return d.kind == k && d.at.Load() != 0 }
 
-func (d *deadline) arm(k timeoutKind, dur time.Duration) {
+// arm sets the connection's timeout to dur from now.
+func (c *codec) arm(k timeoutKind, dur time.Duration) {
+	d := &c.timeout
 	d.kind = k
 	at := deadlineNow(dur) + int64(dur)
 	d.at.Store(at)
@@ -357,7 +361,7 @@ func (d *deadline) arm(k timeoutKind, dur time.Duration) {
 			timer.Del(timer.ID(id))
 		}
 	}
-	d.schedule(dur)
+	c.schedule(dur)
 }
 
 // deadlineNow is the time to count a timeout of dur from, in Unix
@@ -376,9 +380,10 @@ func (d *deadline) disarm() {
 	d.at.Store(0)
 }
 
-func (d *deadline) schedule(dur time.Duration) {
+func (c *codec) schedule(dur time.Duration) {
+	d := &c.timeout
 	d.fireAt.Store(time.Now().Add(dur).UnixNano())
-	id, err := timer.Once(dur, d.fire)
+	id, err := timer.Once(dur, c.expire)
 	if err != nil {
 		return
 	}
@@ -391,8 +396,10 @@ func (d *deadline) schedule(dur time.Duration) {
 	}
 }
 
-// fire runs on the timer goroutine.
-func (d *deadline) fire(id timer.ID) {
+// expire runs on the timer goroutine: it closes the connection once the
+// deadline has passed, or re-arms for the rest when it was moved later.
+func (c *codec) expire(id timer.ID) {
+	d := &c.timeout
 	if !d.id.CompareAndSwap(uint64(id), 0) || d.released.Load() {
 		return
 	}
@@ -401,10 +408,10 @@ func (d *deadline) fire(id timer.ID) {
 		return
 	}
 	if now := time.Now().UnixNano(); now < at {
-		d.schedule(time.Duration(at - now))
+		c.schedule(time.Duration(at - now))
 		return
 	}
-	d.conn.CloseAsync()
+	c.conn.CloseAsync()
 }
 
 func (d *deadline) release() {

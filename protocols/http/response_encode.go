@@ -13,17 +13,16 @@ import (
 type encodeContext struct {
 	// head is true when the request was HEAD: no body bytes are written.
 	head bool
-	// version is the request's HTTP version, "1.0" or "1.1" (anything but
-	// "1.0", the empty string included, is treated as 1.1). Responses always
-	// say HTTP/1.1.
-	version string
+	// http10 is true when the request was HTTP/1.0 (no chunked encoding
+	// for it). Responses always say HTTP/1.1.
+	http10 bool
 	// keepAlive is true when the connection stays open after this response;
 	// the encoder writes the matching Connection header.
 	keepAlive bool
 }
 
 // responseKind tells the codec what follows an encoded response header.
-type responseKind int
+type responseKind uint8
 
 const (
 	// kindComplete: the response is complete (for a streamed file, the
@@ -182,7 +181,7 @@ func appendResponse(dst []byte, r *Response, ec encodeContext) ([]byte, response
 	case status < 200:
 		kind = kindInformational
 	case bodiless:
-	case chunked && ec.version == "1.0":
+	case chunked && ec.http10:
 		kind = kindUnframed
 	case chunked:
 		kind = kindChunked

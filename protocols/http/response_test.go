@@ -24,7 +24,7 @@ func encodeForTest(t *testing.T, r *Response, ec encodeContext) (string, respons
 	return dateLine.ReplaceAllString(string(out), "Date: D\r\n"), kind
 }
 
-var keepAlive11 = encodeContext{version: "1.1", keepAlive: true}
+var keepAlive11 = encodeContext{keepAlive: true}
 
 func TestResponseDefaults(t *testing.T) {
 	got, kind := encodeForTest(t, NewResponse(200, nil, "hello"), keepAlive11)
@@ -36,7 +36,7 @@ func TestResponseDefaults(t *testing.T) {
 		"Date: D\r\n"+
 		"\r\nhello", got)
 
-	got, _ = encodeForTest(t, &Response{}, encodeContext{version: "1.1"})
+	got, _ = encodeForTest(t, &Response{}, encodeContext{})
 	assert.Equal(t, "HTTP/1.1 200 OK\r\n"+
 		"Content-Type: text/html;charset=utf-8\r\n"+
 		"Content-Length: 0\r\n"+
@@ -50,10 +50,10 @@ func TestResponseConnectionHeader(t *testing.T) {
 		ec   encodeContext
 		want string
 	}{
-		{"1.1 keep-alive", encodeContext{version: "1.1", keepAlive: true}, "Connection: keep-alive\r\n"},
-		{"1.1 close", encodeContext{version: "1.1"}, "Connection: close\r\n"},
-		{"1.0 keep-alive", encodeContext{version: "1.0", keepAlive: true}, "Connection: keep-alive\r\n"},
-		{"1.0 close", encodeContext{version: "1.0"}, "Connection: close\r\n"},
+		{"1.1 keep-alive", encodeContext{keepAlive: true}, "Connection: keep-alive\r\n"},
+		{"1.1 close", encodeContext{}, "Connection: close\r\n"},
+		{"1.0 keep-alive", encodeContext{http10: true, keepAlive: true}, "Connection: keep-alive\r\n"},
+		{"1.0 close", encodeContext{http10: true}, "Connection: close\r\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -187,7 +187,7 @@ func TestResponseContentLength(t *testing.T) {
 	assert.Contains(t, got, "Content-Length: 3\r\n")
 	assert.NotContains(t, got, "99")
 	// ...except for HEAD, where it states the GET length.
-	head := encodeContext{head: true, version: "1.1", keepAlive: true}
+	head := encodeContext{head: true, keepAlive: true}
 	got, _ = encodeForTest(t, NewResponse(200, map[string]string{"Content-Length": "99"}, ""), head)
 	assert.Contains(t, got, "Content-Length: 99\r\n")
 	assert.True(t, strings.HasSuffix(got, "\r\n\r\n"))
@@ -225,7 +225,7 @@ func TestResponseChunked(t *testing.T) {
 	assert.True(t, strings.HasSuffix(got, "Date: D\r\n\r\n"))
 
 	// HTTP/1.0 has no chunked coding: unframed body, close-delimited.
-	got, kind = encodeForTest(t, r, encodeContext{version: "1.0", keepAlive: true})
+	got, kind = encodeForTest(t, r, encodeContext{http10: true, keepAlive: true})
 	assert.Equal(t, kindUnframed, kind)
 	assert.True(t, kind.closesConnection())
 	assert.NotContains(t, got, "Transfer-Encoding")
@@ -234,7 +234,7 @@ func TestResponseChunked(t *testing.T) {
 	assert.True(t, strings.HasSuffix(got, "\r\n\r\nfirst"))
 
 	// HEAD: header block, no chunk.
-	got, kind = encodeForTest(t, r, encodeContext{head: true, version: "1.1", keepAlive: true})
+	got, kind = encodeForTest(t, r, encodeContext{head: true, keepAlive: true})
 	assert.Equal(t, kindChunked, kind)
 	assert.True(t, strings.HasSuffix(got, "Date: D\r\n\r\n"))
 
@@ -328,7 +328,7 @@ func TestResponseTextAppend(t *testing.T) {
 	out := appendTextResponse([]byte("pre"), "ok", keepAlive11)
 	assert.Equal(t, "preHTTP/1.1 200 OK\r\nContent-Type: text/html;charset=utf-8\r\nContent-Length: 2\r\n"+
 		"Connection: keep-alive\r\nDate: D\r\n\r\nok", dateLine.ReplaceAllString(string(out), "Date: D\r\n"))
-	out = appendTextResponse(nil, []byte("bytes"), encodeContext{head: true, version: "1.0"})
+	out = appendTextResponse(nil, []byte("bytes"), encodeContext{head: true, http10: true})
 	assert.Equal(t, "HTTP/1.1 200 OK\r\nContent-Type: text/html;charset=utf-8\r\nContent-Length: 5\r\n"+
 		"Connection: close\r\nDate: D\r\n\r\n", dateLine.ReplaceAllString(string(out), "Date: D\r\n"))
 	// Same bytes as the equivalent Response.
@@ -399,7 +399,7 @@ func FuzzResponseEncode(f *testing.F) {
 	f.Add(200, "X-A", "a\r\nB: c", "", false, "1.1")
 	f.Fuzz(func(t *testing.T, status int, name, value, body string, head bool, version string) {
 		r := NewResponse(status, nil, body).WithHeader(name, value)
-		out, kind, err := appendResponse(nil, r, encodeContext{head: head, version: version, keepAlive: true})
+		out, kind, err := appendResponse(nil, r, encodeContext{head: head, http10: version == "1.0", keepAlive: true})
 		if err != nil {
 			assert.Empty(t, out)
 			return
