@@ -107,6 +107,9 @@ type Group struct {
 	Owner  Owner
 	Events Events
 	Config Config
+
+	queuesMu sync.Mutex
+	queues   atomic.Pointer[flushQueues] // see flush.go
 }
 
 var lastID atomic.Uint64
@@ -158,6 +161,7 @@ type TcpConnection struct {
 	stalled         bool // input waits for the codec to become Ready
 	full            bool // OnBufferFull fired; waiting for a drain
 	closeAfterFlush bool
+	outShared       bool // out is a Shared slice, not a pooled buffer of the connection's
 }
 
 // clampInt32 keeps a size limit within what the connection stores.
@@ -177,6 +181,7 @@ func New(gc gnet.Conn, workerID int, proto protocols.Protocol, g *Group) *TcpCon
 		remote:   gc.RemoteAddr(),
 	}
 	c.readLocalAddr()
+	g.queueFor(workerID, gc.EventLoop())
 	cfg := g.Config
 	if cfg.MaxSendBufferSize <= 0 {
 		cfg.MaxSendBufferSize = DefaultMaxSendBufferSize
@@ -311,9 +316,22 @@ func (c *TcpConnection) BufferedOutput() int {
 // error when v cannot be encoded.
 func (c *TcpConnection) Send(v any) error { return c.send(v, false, false) }
 
-// SendRaw queues b (a []byte or a string) for the peer as it is, bypassing
-// the protocol's encoding.
+// SendRaw queues b (a []byte, a string or a *Shared) for the peer as it
+// is, bypassing the protocol's encoding.
 func (c *TcpConnection) SendRaw(b any) error { return c.send(b, true, false) }
+
+// Shared is bytes that many connections send as they are, such as an event
+// a hub broadcasts: SendRaw of a *Shared stages a reference rather than a
+// copy when nothing else is staged, so a broadcast to 10,000 connections
+// copies it only for connections that are behind. The bytes must never
+// change once shared.
+type Shared []byte
+
+// NewShared shares b, which must not be modified afterwards.
+func NewShared(b []byte) *Shared {
+	s := Shared(b)
+	return &s
+}
 
 // Close sends data (encoded, when given), then closes the connection once
 // every queued byte has been written. A peer that does not read within the
@@ -384,7 +402,7 @@ func (c *TcpConnection) send(v any, raw, closeAfter bool) error {
 		c.call("OnError", func() { c.events().OnError(c, CodeSendFail, err) })
 	}
 	if wake {
-		_ = c.gc.Wake(nil)
+		c.wakeLoop()
 	}
 	return err
 }
@@ -392,9 +410,16 @@ func (c *TcpConnection) send(v any, raw, closeAfter bool) error {
 // appendLocked encodes v onto the staged output, leaving it unchanged on
 // error.
 func (c *TcpConnection) appendLocked(v any, raw bool) error {
-	if c.out == nil {
-		c.out = getBuffer(rawLen(v, raw))
+	if s, ok := v.(*Shared); ok && raw {
+		if c.out == nil {
+			if len(*s) > 0 {
+				c.out, c.outShared = (*[]byte)(s), true
+			}
+			return nil
+		}
+		v = []byte(*s)
 	}
+	c.ownOutLocked(rawLen(v, raw))
 	if raw {
 		switch b := v.(type) {
 		case []byte:
@@ -419,10 +444,30 @@ func (c *TcpConnection) stageLocked(b []byte) {
 	if len(b) == 0 {
 		return
 	}
-	if c.out == nil {
-		c.out = getBuffer(len(b))
-	}
+	c.ownOutLocked(len(b))
 	*c.out = append(*c.out, b...)
+}
+
+// ownOutLocked makes the staged output a buffer of the connection's own
+// that more bytes (about n) may be appended to: a pooled one, holding a
+// copy of the Shared slice staged so far if there is one.
+func (c *TcpConnection) ownOutLocked(n int) {
+	switch {
+	case c.out == nil:
+		c.out = getBuffer(n)
+	case c.outShared:
+		b := getBuffer(len(*c.out) + n)
+		*b = append(*b, *c.out...)
+		c.out, c.outShared = b, false
+	}
+}
+
+// dropOutLocked forgets the staged output, giving its buffer back.
+func (c *TcpConnection) dropOutLocked() {
+	if !c.outShared {
+		putBuffer(c.out)
+	}
+	c.out, c.outShared = nil, false
 }
 
 // stagedLocked is the number of staged bytes.
@@ -444,6 +489,8 @@ func rawLen(v any, raw bool) int {
 		return len(b)
 	case string:
 		return len(b)
+	case *Shared:
+		return len(*b)
 	}
 	return 0
 }

@@ -33,6 +33,13 @@ func (c *TcpConnection) HandleTraffic() gnet.Action {
 	if len(buf) > 0 {
 		c.bytesRead.Add(uint64(len(buf)))
 	}
+	return c.run(buf)
+}
+
+// run is HandleTraffic once gnet's input is taken. The loop's flush queue
+// calls it with none: gnet holds no input between reads, since
+// HandleTraffic takes all of it every time.
+func (c *TcpConnection) run(buf []byte) gnet.Action {
 	c.enter()
 	if c.closeAsked.Load() && c.Status() == StatusEstablished {
 		c.mu.Lock()
@@ -57,8 +64,7 @@ func (c *TcpConnection) HandleClose() {
 	c.closed = true
 	c.mu.Lock()
 	c.setStatus(StatusClosed)
-	putBuffer(c.out)
-	c.out = nil
+	c.dropOutLocked()
 	c.inCallback = true // nothing may wake a released gnet connection
 	c.mu.Unlock()
 	c.stopPoll()
@@ -223,14 +229,13 @@ func (c *TcpConnection) leave() gnet.Action {
 	for {
 		c.mu.Lock()
 		if c.out != nil && len(*c.out) == 0 {
-			putBuffer(c.out) // a send that failed to encode left it empty
-			c.out = nil
+			c.dropOutLocked() // a send that failed to encode left it empty
 		}
 		if c.out == nil {
 			break // with the lock held
 		}
-		out := c.out
-		c.out = nil
+		out, shared := c.out, c.outShared
+		c.out, c.outShared = nil, false
 		// Until Write returns and gnet is asked again below, these bytes
 		// still count in BufferedOutput: it must not dip to 0 while they
 		// are in flight, or a sender pacing itself by it overshoots. (The
@@ -239,7 +244,9 @@ func (c *TcpConnection) leave() gnet.Action {
 		c.inFlight += n
 		c.mu.Unlock()
 		_, err := c.gc.Write(*out)
-		putBuffer(out)
+		if !shared {
+			putBuffer(out)
+		}
 		if err != nil || c.closed {
 			return gnet.None // gnet closed the connection inside Write
 		}

@@ -1,0 +1,113 @@
+package connection
+
+import (
+	"context"
+	"sync"
+
+	"github.com/panjf2000/gnet/v2"
+)
+
+// A send made outside a connection's own callbacks (from another
+// goroutine, a timer, or another connection's callback, as when a hub
+// broadcasts) stages its bytes and must get the connection's event loop to
+// write them. Waking each connection separately costs one gnet task per
+// connection: a broadcast to 10,000 subscribers queued 10,000 of them, and
+// gnet drains low-priority tasks beyond 1,024 only 256 per loop iteration.
+// Instead each loop has a flushQueue: the first send that needs the loop
+// queues one task, and that task writes every connection staged meanwhile.
+
+// flushQueue lists the connections of one event loop whose staged output
+// or pending close waits for the loop.
+type flushQueue struct {
+	loop gnet.EventLoop
+
+	mu     sync.Mutex
+	conns  []*TcpConnection
+	spare  []*TcpConnection // the last batch's slice, reused
+	queued bool             // a task is on its way to the loop
+}
+
+// flushQueues is a group's queues, one per event loop, indexed by the
+// connections' workerID. It is replaced, never changed, once published.
+type flushQueues []*flushQueue
+
+// queueFor returns the flush queue of loop, whose index is id, creating it
+// when the loop is new (the worker's first connection on it, or a restart
+// with new loops).
+func (g *Group) queueFor(id int, loop gnet.EventLoop) *flushQueue {
+	if qs := g.queues.Load(); qs != nil && id < len(*qs) && (*qs)[id] != nil && (*qs)[id].loop == loop {
+		return (*qs)[id]
+	}
+	g.queuesMu.Lock()
+	defer g.queuesMu.Unlock()
+	var next flushQueues
+	if qs := g.queues.Load(); qs != nil {
+		if id < len(*qs) && (*qs)[id] != nil && (*qs)[id].loop == loop {
+			return (*qs)[id]
+		}
+		next = append(next, *qs...)
+	}
+	for len(next) <= id {
+		next = append(next, nil)
+	}
+	q := &flushQueue{loop: loop}
+	next[id] = q
+	g.queues.Store(&next)
+	return q
+}
+
+// wakeLoop gets c's loop to run c: through its loop's flush queue, or with a
+// plain Wake when there is none (a connection built outside a worker).
+func (c *TcpConnection) wakeLoop() {
+	qs := c.group.queues.Load()
+	if qs == nil || int(c.workerID) >= len(*qs) || (*qs)[c.workerID] == nil {
+		_ = c.gc.Wake(nil)
+		return
+	}
+	(*qs)[c.workerID].add(c)
+}
+
+// add lists c and queues the loop's task unless one is on its way.
+func (q *flushQueue) add(c *TcpConnection) {
+	q.mu.Lock()
+	q.conns = append(q.conns, c)
+	first := !q.queued
+	q.queued = true
+	q.mu.Unlock()
+	if !first {
+		return
+	}
+	if err := q.loop.Execute(context.Background(), q); err != nil {
+		// The engine is shutting down: it closes every connection itself.
+		q.mu.Lock()
+		clear(q.conns)
+		q.conns = q.conns[:0]
+		q.queued = false
+		q.mu.Unlock()
+	}
+}
+
+// Run is the loop's task: it runs every listed connection as a Wake would
+// (gnet.Runnable).
+func (q *flushQueue) Run(context.Context) error {
+	q.mu.Lock()
+	batch := q.conns
+	q.conns, q.spare = q.spare, nil
+	q.queued = false
+	q.mu.Unlock()
+	for i, c := range batch {
+		batch[i] = nil
+		if c.closed {
+			continue // its gnet connection is gone
+		}
+		if c.run(nil) == gnet.Close && !c.closed {
+			_ = q.loop.Close(c.gc)
+		}
+	}
+	q.mu.Lock()
+	if q.spare == nil {
+		q.spare = batch[:0]
+	}
+	q.mu.Unlock()
+	return nil
+}
