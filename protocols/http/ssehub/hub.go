@@ -4,8 +4,9 @@
 // r3labs/sse or tmaxmax/go-sse on top of net/http.
 //
 //   - Fan-out costs no goroutine per subscriber: an event is encoded once
-//     and appended to each subscriber's send buffer; each connection's
-//     event loop writes it.
+//     and staged for each subscriber by reference (connection.Shared, no
+//     copy per subscriber unless it is behind); each connection's event
+//     loop writes it, with one loop task per broadcast.
 //   - Replay: each topic keeps its last ReplaySize events. A client that
 //     reconnects with Last-Event-ID gets the events of its topics it missed,
 //     in order; when they are no longer all held it gets ResetEvent instead.
@@ -93,9 +94,9 @@ var (
 // goroutine.
 type Hub struct {
 	opts      Options
-	heartbeat []byte
+	heartbeat *connection.Shared
 	header    *http.Response                  // the event-stream response, built once
-	retry     []byte                          // the retry event for new subscribers
+	retry     *connection.Shared              // the retry event for new subscribers
 	forgetFn  func(*connection.TcpConnection) // h.forget, bound once
 
 	// mu serialises subscription changes and publishing, so every
@@ -125,7 +126,7 @@ type topic struct {
 
 type entry struct {
 	id    uint64
-	event []byte // encoded, id included
+	event *connection.Shared // encoded, id included
 }
 
 // New returns a hub. Close it when done to stop its heartbeat timer.
@@ -145,13 +146,14 @@ func New(opts Options) *Hub {
 	}
 	h := &Hub{
 		opts:      opts,
-		heartbeat: []byte(": heartbeat\n\n"),
+		heartbeat: connection.NewShared([]byte(": heartbeat\n\n")),
 		header:    http.NewResponse(200, hdr, ""),
 		topics:    make(map[string]*topic),
 		subs:      make(map[*connection.TcpConnection]*subscriber),
 	}
 	if opts.Retry > 0 {
-		h.retry, _ = http.ServerSentEvents{Retry: opts.Retry}.Encode()
+		b, _ := http.ServerSentEvents{Retry: opts.Retry}.Encode()
+		h.retry = connection.NewShared(b)
 	}
 	h.forgetFn = h.forget
 	return h
@@ -262,22 +264,23 @@ func (h *Hub) Publish(topicName string, ev http.ServerSentEvents) (string, error
 	}
 	h.lastID = id
 	t := h.topicLocked(topicName)
-	t.keep(entry{id: id, event: b}, h.opts.ReplaySize)
-	h.sendLocked(t, b)
+	shared := connection.NewShared(b)
+	t.keep(entry{id: id, event: shared}, h.opts.ReplaySize)
+	h.sendLocked(t, shared)
 	if len(t.subs) == 0 && t.count == 0 {
 		delete(h.topics, topicName)
 	}
 	return ev.ID, nil
 }
 
-// sendLocked appends b to every subscriber of t, applying SlowPolicy.
-func (h *Hub) sendLocked(t *topic, b []byte) {
+// sendLocked sends b to every subscriber of t, applying SlowPolicy.
+func (h *Hub) sendLocked(t *topic, b *connection.Shared) {
 	for sub := range t.subs {
 		h.deliverLocked(sub, b)
 	}
 }
 
-func (h *Hub) deliverLocked(sub *subscriber, b []byte) {
+func (h *Hub) deliverLocked(sub *subscriber, b *connection.Shared) {
 	err := sub.c.SendRaw(b)
 	switch {
 	case err == nil:
