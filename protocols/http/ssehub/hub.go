@@ -105,19 +105,21 @@ type Hub struct {
 	closed      bool
 	lastID      uint64
 	topics      map[string]*topic
-	subs        map[*connection.TcpConnection]*subscriber
+	// Each subscriber's topics: the first in subs, any others in more
+	// (most subscribers have one topic; a []*topic per subscriber would
+	// double the hub's memory for them).
+	subs        map[*connection.TcpConnection]*topic
+	more        map[*connection.TcpConnection][]*topic
 	heartbeatID timer.ID
-	scratch     []*subscriber
+	scratch     []*connection.TcpConnection
 }
 
-type subscriber struct {
-	c      *connection.TcpConnection
-	topics []*topic
-}
-
+// A subscriber is its connection: the hub keeps no struct per subscriber,
+// only map entries (an idle subscriber of one topic costs the hub about
+// 40 bytes).
 type topic struct {
 	name    string
-	subs    map[*subscriber]struct{}
+	subs    map[*connection.TcpConnection]struct{}
 	ring    []entry // replay ring, oldest at head
 	head    int
 	count   int
@@ -149,7 +151,8 @@ func New(opts Options) *Hub {
 		heartbeat: connection.NewShared([]byte(": heartbeat\n\n")),
 		header:    http.NewResponse(200, hdr, ""),
 		topics:    make(map[string]*topic),
-		subs:      make(map[*connection.TcpConnection]*subscriber),
+		subs:      make(map[*connection.TcpConnection]*topic),
+		more:      make(map[*connection.TcpConnection][]*topic),
 	}
 	if opts.Retry > 0 {
 		b, _ := http.ServerSentEvents{Retry: opts.Retry}.Encode()
@@ -172,41 +175,47 @@ func (h *Hub) Subscribe(c *connection.TcpConnection, req *http.Request, topics .
 	if h.closed {
 		return ErrClosed
 	}
-	sub, known := h.subs[c]
+	first, known := h.subs[c]
 	if !known {
 		// Subscribers share one Response: encoding only reads it.
 		if err := c.Send(h.header); err != nil {
 			return err
 		}
-		sub = &subscriber{c: c}
 	}
-	var added []*topic
+	last := req.Header("Last-Event-ID")
+	var added []*topic // only needed for a replay
 	for _, name := range topics {
 		t := h.topicLocked(name)
-		if _, ok := t.subs[sub]; ok {
+		if _, ok := t.subs[c]; ok {
 			continue
 		}
-		t.subs[sub] = struct{}{}
-		sub.topics = append(sub.topics, t)
-		added = append(added, t)
+		t.subs[c] = struct{}{}
+		if first == nil {
+			first = t
+			h.subs[c] = t
+		} else {
+			h.more[c] = append(h.more[c], t)
+		}
+		if last != "" {
+			added = append(added, t)
+		}
 	}
 	if !known {
-		h.subs[c] = sub
 		c.AtClose(h.forgetFn)
 		if h.retry != nil {
 			_ = c.SendRaw(h.retry)
 		}
 		h.startHeartbeatLocked()
 	}
-	if last := req.Header("Last-Event-ID"); last != "" {
-		h.replayLocked(sub, added, last)
+	if last != "" {
+		h.replayLocked(c, added, last)
 	}
 	return nil
 }
 
-// replayLocked sends sub the held events of topics newer than last, merged
+// replayLocked sends c the held events of topics newer than last, merged
 // in id order, or the reset event when some were evicted.
-func (h *Hub) replayLocked(sub *subscriber, topics []*topic, last string) {
+func (h *Hub) replayLocked(c *connection.TcpConnection, topics []*topic, last string) {
 	id, err := strconv.ParseUint(last, 10, 64)
 	reset := err != nil || id > h.lastID
 	var missed []entry
@@ -228,7 +237,7 @@ func (h *Hub) replayLocked(sub *subscriber, topics []*topic, last string) {
 		ev := h.opts.ResetEvent
 		ev.ID = strconv.FormatUint(h.lastID, 10)
 		if b, err := ev.Encode(); err == nil {
-			_ = sub.c.SendRaw(b)
+			_ = c.SendRaw(b)
 		}
 		return
 	}
@@ -242,7 +251,7 @@ func (h *Hub) replayLocked(sub *subscriber, topics []*topic, last string) {
 		return 0
 	})
 	for _, e := range missed {
-		_ = sub.c.SendRaw(e.event)
+		_ = c.SendRaw(e.event)
 	}
 }
 
@@ -275,19 +284,19 @@ func (h *Hub) Publish(topicName string, ev http.ServerSentEvents) (string, error
 
 // sendLocked sends b to every subscriber of t, applying SlowPolicy.
 func (h *Hub) sendLocked(t *topic, b *connection.Shared) {
-	for sub := range t.subs {
-		h.deliverLocked(sub, b)
+	for c := range t.subs {
+		h.deliverLocked(c, b)
 	}
 }
 
-func (h *Hub) deliverLocked(sub *subscriber, b *connection.Shared) {
-	err := sub.c.SendRaw(b)
+func (h *Hub) deliverLocked(c *connection.TcpConnection, b *connection.Shared) {
+	err := c.SendRaw(b)
 	switch {
 	case err == nil:
 	case errors.Is(err, connection.ErrSendBufferFull):
 		if h.opts.SlowPolicy == DropSubscriber {
-			h.removeLocked(sub)
-			sub.c.Destroy()
+			h.removeLocked(c)
+			c.Destroy()
 		}
 	default: // closed or closing: its close hook removes it
 	}
@@ -315,7 +324,7 @@ func (t *topic) keep(e entry, size int) {
 func (h *Hub) topicLocked(name string) *topic {
 	t, ok := h.topics[name]
 	if !ok {
-		t = &topic{name: name, subs: make(map[*subscriber]struct{})}
+		t = &topic{name: name, subs: make(map[*connection.TcpConnection]struct{})}
 		h.topics[name] = t
 	}
 	return t
@@ -325,22 +334,34 @@ func (h *Hub) topicLocked(name string) *topic {
 func (h *Hub) forget(c *connection.TcpConnection) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if sub, ok := h.subs[c]; ok {
-		h.removeLocked(sub)
+	h.removeLocked(c)
+}
+
+// removeLocked forgets subscriber c, if it is one.
+func (h *Hub) removeLocked(c *connection.TcpConnection) {
+	first, ok := h.subs[c]
+	if !ok {
+		return
+	}
+	delete(h.subs, c)
+	h.leaveLocked(c, first)
+	if more, ok := h.more[c]; ok {
+		delete(h.more, c)
+		for _, t := range more {
+			h.leaveLocked(c, t)
+		}
+	}
+	if len(h.subs) == 0 {
+		h.stopHeartbeatLocked()
 	}
 }
 
-func (h *Hub) removeLocked(sub *subscriber) {
-	delete(h.subs, sub.c)
-	for _, t := range sub.topics {
-		delete(t.subs, sub)
-		if len(t.subs) == 0 && t.count == 0 {
-			delete(h.topics, t.name)
-		}
-	}
-	sub.topics = nil
-	if len(h.subs) == 0 {
-		h.stopHeartbeatLocked()
+// leaveLocked takes c out of t, and t out of the hub once it holds
+// nothing.
+func (h *Hub) leaveLocked(c *connection.TcpConnection, t *topic) {
+	delete(t.subs, c)
+	if len(t.subs) == 0 && t.count == 0 {
+		delete(h.topics, t.name)
 	}
 }
 
@@ -384,7 +405,8 @@ func (h *Hub) Close() {
 	for c := range h.subs {
 		conns = append(conns, c)
 	}
-	h.subs = map[*connection.TcpConnection]*subscriber{}
+	h.subs = map[*connection.TcpConnection]*topic{}
+	h.more = map[*connection.TcpConnection][]*topic{}
 	h.topics = map[string]*topic{}
 	h.mu.Unlock()
 	for _, c := range conns {
@@ -418,11 +440,11 @@ func (h *Hub) beat(id timer.ID) {
 		return
 	}
 	h.scratch = h.scratch[:0]
-	for _, sub := range h.subs {
-		h.scratch = append(h.scratch, sub)
+	for c := range h.subs {
+		h.scratch = append(h.scratch, c)
 	}
-	for _, sub := range h.scratch {
-		h.deliverLocked(sub, h.heartbeat)
+	for _, c := range h.scratch {
+		h.deliverLocked(c, h.heartbeat)
 	}
 	clear(h.scratch)
 }

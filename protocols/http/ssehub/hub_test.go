@@ -269,26 +269,43 @@ func TestNoLeakAfterClientsDrop(t *testing.T) {
 	hub := ssehub.New(ssehub.Options{Heartbeat: time.Second})
 	addr := server(t, hub, nil)
 	timersBefore := timer.Len()
+	// Count goroutines from a server that has served a client: gnet starts
+	// its loop goroutines asynchronously.
+	warm := subscribe(t, addr, "", "")
+	waitSubscribers(t, hub, 1)
+	_ = warm.conn.Close()
+	waitSubscribers(t, hub, 0)
+	require.Eventually(t, func() bool { return timer.Len() == timersBefore }, 5*time.Second, 5*time.Millisecond,
+		"the heartbeat stops with the last subscriber")
 	goroutinesBefore := leaktest.Goroutines()
 
 	const clients = 2000
 	conns := make([]net.Conn, 0, clients)
 	var dialed atomic.Int32
-	for range clients {
+	for i := range clients {
 		conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
 		require.NoError(t, err)
-		_, err = conn.Write([]byte("GET /e HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n"))
+		target := "/e"
+		if i%2 == 1 {
+			target = "/e?topic=t,u" // half of them on two topics
+		}
+		_, err = conn.Write([]byte("GET " + target + " HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n"))
 		require.NoError(t, err)
 		conns = append(conns, conn)
 		dialed.Add(1)
 	}
 	waitSubscribers(t, hub, clients)
+	assert.Equal(t, clients/2, hub.Subscribers("u"))
 	publish(t, hub, "t", 3)
 	assert.Equal(t, timersBefore+1, timer.Len(), "one heartbeat timer for the whole hub")
 	for _, conn := range conns {
 		_ = conn.Close()
 	}
 	waitSubscribers(t, hub, 0)
+	subs, more, topics := ssehub.Held(hub)
+	assert.Zero(t, subs)
+	assert.Zero(t, more, "no subscriber's extra topics left behind")
+	assert.Equal(t, 1, topics, `only "t" remains, for its replay ring; "u" had no events`)
 	assert.Eventually(t, func() bool { return timer.Len() == timersBefore }, 5*time.Second, 10*time.Millisecond,
 		"pending timers back to %d, have %d", timersBefore, timer.Len())
 	leaktest.WaitGoroutines(t, goroutinesBefore, 15*time.Second)
