@@ -31,6 +31,7 @@ type fileSpec struct {
 // byte Range 206 or 416. Content-Type is derived from the extension unless
 // set, Last-Modified from the file's modification time unless set.
 func (r *Response) WithFile(path string, offset, length int64) *Response {
+	r.changed()
 	r.file = &fileSpec{path: path, offset: max(offset, 0), length: max(length, 0)}
 	return r
 }

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 )
 
 // Errors reported when a Response cannot be encoded. They are returned
@@ -76,6 +77,18 @@ type Response struct {
 	// err is the first error recorded by a builder method (such as an
 	// invalid cookie); encoding the response reports it.
 	err error
+
+	// wire caches the start of the encoding of a Response sent again and
+	// again (see response_encode.go); every builder method drops it.
+	wire    atomic.Pointer[wireHead]
+	encodes atomic.Uint32 // encodings since the last change, up to 2
+}
+
+// changed drops what the encoder cached of r: every builder method calls
+// it.
+func (r *Response) changed() {
+	r.wire.Store(nil)
+	r.encodes.Store(0)
 }
 
 // headerField is one header line, in insertion order.
@@ -97,6 +110,7 @@ func NewResponse(status int, headers map[string]string, body string) *Response {
 // generic phrase for unregistered codes. A code outside 100..999 is reported
 // as ErrInvalidStatusCode when the response is encoded.
 func (r *Response) WithStatus(code int, reason ...string) *Response {
+	r.changed()
 	r.status = code
 	r.reason = ""
 	if len(reason) > 0 {
@@ -119,6 +133,7 @@ func (r *Response) Status() int {
 // appended. Invalid names or values are reported when the response is
 // encoded.
 func (r *Response) WithHeader(name, value string) *Response {
+	r.changed()
 	found := -1
 	out := r.headers[:0]
 	for _, h := range r.headers {
@@ -158,6 +173,7 @@ func (r *Response) WithHeaders(h map[string]string) *Response {
 
 // WithoutHeader removes every header named name (case-insensitively).
 func (r *Response) WithoutHeader(name string) *Response {
+	r.changed()
 	out := r.headers[:0]
 	for _, h := range r.headers {
 		if !strings.EqualFold(h.name, name) {
@@ -182,6 +198,7 @@ func (r *Response) Header(name string) string {
 
 // WithBody sets the body.
 func (r *Response) WithBody(body string) *Response {
+	r.changed()
 	r.body, r.bodyStr, r.bodyIsString = nil, body, true
 	return r
 }
@@ -189,6 +206,7 @@ func (r *Response) WithBody(body string) *Response {
 // WithBodyBytes sets the body to b without copying it: b must not be
 // modified until the response has been sent.
 func (r *Response) WithBodyBytes(b []byte) *Response {
+	r.changed()
 	r.body, r.bodyStr, r.bodyIsString = b, "", false
 	return r
 }
@@ -238,6 +256,7 @@ type CookieOptions struct {
 // Path, Domain or SameSite is reported as ErrInvalidCookie when the response
 // is encoded.
 func (r *Response) Cookie(name, value string, opts ...CookieOptions) *Response {
+	r.changed()
 	var o CookieOptions
 	if len(opts) > 0 {
 		o = opts[0]
@@ -297,6 +316,7 @@ func (r *Response) Cookie(name, value string, opts ...CookieOptions) *Response {
 
 // setErr records the first builder error.
 func (r *Response) setErr(err error) {
+	r.changed()
 	if r.err == nil {
 		r.err = err
 	}

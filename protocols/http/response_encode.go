@@ -1,6 +1,7 @@
 package http
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
@@ -126,6 +127,11 @@ func appendResponse(dst []byte, r *Response, ec encodeContext) ([]byte, response
 	if r == nil {
 		return dst, kindComplete, ErrNilResponse
 	}
+	if !ec.head {
+		if w := r.wire.Load(); w != nil {
+			return r.appendFromWire(dst, w, ec), kindComplete, nil
+		}
+	}
 	if r.err != nil {
 		return dst, kindComplete, r.err
 	}
@@ -195,6 +201,7 @@ func appendResponse(dst []byte, r *Response, ec encodeContext) ([]byte, response
 		return dst, kindComplete, fmt.Errorf("%w: Content-Length %q", ErrInvalidResponseHeader, userLength)
 	}
 
+	start := len(dst)
 	dst = append(dst, "HTTP/1.1 "...)
 	dst = strconv.AppendInt(dst, int64(status), 10)
 	dst = append(dst, ' ')
@@ -244,6 +251,11 @@ func appendResponse(dst []byte, r *Response, ec encodeContext) ([]byte, response
 		}
 		dst = append(dst, "\r\n"...)
 	}
+	if kind == kindComplete && !ec.head && !r.hasDeclaredLength && r.encodes.Add(1) == 2 {
+		// Sent a second time without a change: keep everything so far,
+		// which no longer depends on the request.
+		r.wire.Store(&wireHead{prefix: bytes.Clone(dst[start:]), hasDate: hasDate, body: !bodiless})
+	}
 	switch {
 	case kind.closesConnection() || !ec.keepAlive:
 		dst = append(dst, "Connection: close\r\n"...)
@@ -273,6 +285,39 @@ func appendResponse(dst []byte, r *Response, ec encodeContext) ([]byte, response
 		}
 	}
 	return dst, kind, nil
+}
+
+// wireHead is the cached start of a Response's encoding: the status line
+// and headers up to the Connection header, which are the same for every
+// request but HEAD. A Response encoded a second time without a change
+// keeps one, so a prebuilt Response (examples/hello sends one to every
+// request) is copied rather than validated and formatted again; one built
+// per request never is (it would cost an allocation).
+type wireHead struct {
+	prefix  []byte
+	hasDate bool // the user set Date
+	body    bool // the status allows a body
+}
+
+// appendFromWire finishes the encoding of r from its cached start: the
+// Connection header for ec, Date, and the body.
+func (r *Response) appendFromWire(dst []byte, w *wireHead, ec encodeContext) []byte {
+	dst = append(dst, w.prefix...)
+	if ec.keepAlive {
+		dst = append(dst, "Connection: keep-alive\r\n"...)
+	} else {
+		dst = append(dst, "Connection: close\r\n"...)
+	}
+	if !w.hasDate {
+		dst = append(dst, "Date: "...)
+		dst = appendDate(dst)
+		dst = append(dst, "\r\n"...)
+	}
+	dst = append(dst, "\r\n"...)
+	if w.body {
+		dst = r.appendBody(dst)
+	}
+	return dst
 }
 
 // appendTextResponse appends a complete 200 response carrying body with

@@ -399,10 +399,18 @@ func FuzzResponseEncode(f *testing.F) {
 	f.Add(200, "X-A", "a\r\nB: c", "", false, "1.1")
 	f.Fuzz(func(t *testing.T, status int, name, value, body string, head bool, version string) {
 		r := NewResponse(status, nil, body).WithHeader(name, value)
-		out, kind, err := appendResponse(nil, r, encodeContext{head: head, http10: version == "1.0", keepAlive: true})
+		ec := encodeContext{head: head, http10: version == "1.0", keepAlive: true}
+		out, kind, err := appendResponse(nil, r, ec)
 		if err != nil {
 			assert.Empty(t, out)
 			return
+		}
+		// Sent again, from the cached start once there is one: the same.
+		for range 2 {
+			again, againKind, err := appendResponse(nil, r, ec)
+			require.NoError(t, err)
+			assert.Equal(t, kind, againKind)
+			assert.Equal(t, dateLine.ReplaceAllString(string(out), ""), dateLine.ReplaceAllString(string(again), ""))
 		}
 		if kind != kindComplete || status < 200 || head {
 			return
@@ -449,4 +457,85 @@ func BenchmarkAppendTextResponse(b *testing.B) {
 	for b.Loop() {
 		dst = appendTextResponse(dst[:0], "Hello, World!", keepAlive11)
 	}
+}
+
+// A Response sent again and again is encoded from a cached start after its
+// second encoding: whatever the request, the bytes must be those a fresh
+// encoding gives, and a builder method must drop the cache.
+func TestResponseWireCache(t *testing.T) {
+	contexts := map[string]encodeContext{
+		"1.1 keep-alive": {keepAlive: true},
+		"1.1 close":      {},
+		"1.0 keep-alive": {http10: true, keepAlive: true},
+		"1.0 close":      {http10: true},
+		"HEAD":           {head: true, keepAlive: true},
+	}
+	responses := map[string]func() *Response{
+		"hello":       func() *Response { return NewResponse(200, map[string]string{"Content-Type": "text/plain"}, "Hello, World!") },
+		"no content":  func() *Response { return NewResponse(204, map[string]string{"X-A": "1"}, "") },
+		"not found":   func() *Response { return NewResponse(404, nil, "missing") },
+		"user date":   func() *Response { return NewResponse(200, map[string]string{"Date": "Mon, 01 Jan 2024 00:00:00 GMT"}, "x") },
+		"bytes body":  func() *Response { return NewResponse(201, nil, "").WithBodyBytes([]byte("made")) },
+		"close asked": func() *Response { return NewResponse(200, map[string]string{"Connection": "close"}, "bye") },
+		"chunked":     func() *Response { return NewResponse(200, map[string]string{"Transfer-Encoding": "chunked"}, "c") },
+		"with length": func() *Response { return NewResponse(200, map[string]string{"Content-Length": "99"}, "abc") },
+	}
+	for rname, build := range responses {
+		for warm, warmCtx := range contexts {
+			t.Run(rname+"/warmed by "+warm, func(t *testing.T) {
+				r := build()
+				for range 3 { // the second encoding fills the cache
+					encodeForTest(t, r, warmCtx)
+				}
+				for cname, ec := range contexts {
+					want, wantKind := encodeForTest(t, build(), ec)
+					got, kind := encodeForTest(t, r, ec)
+					assert.Equal(t, want, got, "encoded for %s", cname)
+					assert.Equal(t, wantKind, kind, "kind for %s", cname)
+				}
+			})
+		}
+	}
+
+	changes := map[string]func(r *Response){
+		"status":         func(r *Response) { r.WithStatus(202) },
+		"header":         func(r *Response) { r.WithHeader("X-New", "1") },
+		"without header": func(r *Response) { r.WithoutHeader("Content-Type") },
+		"body":           func(r *Response) { r.WithBody("longer body") },
+		"body bytes":     func(r *Response) { r.WithBodyBytes([]byte("b")) },
+		"cookie":         func(r *Response) { r.Cookie("id", "v") },
+	}
+	for name, change := range changes {
+		t.Run("change "+name, func(t *testing.T) {
+			r, fresh := responses["hello"](), responses["hello"]()
+			for range 3 {
+				encodeForTest(t, r, keepAlive11)
+			}
+			change(r)
+			change(fresh)
+			want, _ := encodeForTest(t, fresh, keepAlive11)
+			for range 3 {
+				got, _ := encodeForTest(t, r, keepAlive11)
+				assert.Equal(t, want, got)
+			}
+		})
+	}
+
+	t.Run("builder error", func(t *testing.T) {
+		r := responses["hello"]()
+		for range 3 {
+			encodeForTest(t, r, keepAlive11)
+		}
+		r.Cookie("bad name", "v")
+		_, _, err := appendResponse(nil, r, keepAlive11)
+		assert.ErrorIs(t, err, ErrInvalidCookie)
+	})
+
+	t.Run("built per request: never cached", func(t *testing.T) {
+		r := responses["hello"]()
+		encodeForTest(t, r, keepAlive11)
+		assert.Nil(t, r.wire.Load())
+		encodeForTest(t, r, keepAlive11)
+		assert.NotNil(t, r.wire.Load())
+	})
 }
