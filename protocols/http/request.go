@@ -3,7 +3,6 @@ package http
 import (
 	"bytes"
 	"iter"
-	"strings"
 	"unsafe"
 )
 
@@ -31,33 +30,77 @@ type Request struct {
 	headEnd     int32
 	targetStart int32
 	targetEnd   int32
-	version     uint8
-	keepAlive   bool
-	chunked     bool
 	hostIndex   int32
 	bodyStart   int32
 	bodyEnd     int32
 
-	fields   []reqField
-	trailers []reqField
-
 	// Lazily split target.
+	pathStart  int32
+	pathEnd    int32
+	queryStart int32 // -1: no query
+	queryEnd   int32
+
+	version     uint8
+	keepAlive   bool
+	chunked     bool
 	targetSplit bool
-	pathStart   int32
-	pathEnd     int32
-	queryStart  int32 // -1: no query
-	queryEnd    int32
 
-	// Lazily parsed query and body.
-	queryParsed bool
-	query       []FormValue
-	formParsed  bool
-	form        []FormValue
-	files       []*UploadedFile
-	formErr     error
+	fields []reqField
 
-	ctx  any
 	conn any
+
+	// ext holds what most requests never use; nil until first needed.
+	ext *requestExt
+}
+
+// requestExt is the state of a Request that most requests never touch:
+// trailers, the parsed query and body, uploaded files and the application
+// context. Keeping it out of Request keeps Request small: one is allocated
+// per connection, kept as a spare by every idle keep-alive connection and
+// dropped after the handler of every SSE stream. A Request allocates its
+// requestExt on first use and keeps it, with its slices' capacity, for the
+// requests decoded into it later.
+type requestExt struct {
+	trailers []reqField
+	query    []FormValue
+	form     []FormValue
+	files    []*UploadedFile
+	formErr  error
+	ctx      any
+
+	queryParsed bool
+	formParsed  bool
+}
+
+// extension returns r's requestExt, allocating it on first use.
+func (r *Request) extension() *requestExt {
+	if r.ext == nil {
+		r.ext = new(requestExt)
+	}
+	return r.ext
+}
+
+// reset forgets the request's state but keeps the slices' capacity.
+func (e *requestExt) reset() {
+	e.trailers = e.trailers[:0]
+	e.queryParsed = false
+	clear(e.query)
+	e.query = e.query[:0]
+	e.formParsed = false
+	clear(e.form)
+	e.form = e.form[:0]
+	clear(e.files)
+	e.files = e.files[:0]
+	e.formErr = nil
+	e.ctx = nil
+}
+
+// trailerFields returns the trailer fields, nil when there are none.
+func (r *Request) trailerFields() []reqField {
+	if r.ext == nil {
+		return nil
+	}
+	return r.ext.trailers
 }
 
 // FormValue is one name/value pair of a query string or form body.
@@ -81,7 +124,10 @@ func (r *Request) load(p *Parser, pkg []byte) {
 		r.keepAlive = p.connKeepAlive && !p.connClose
 	}
 	r.fields = append(r.fields[:0], p.fields...)
-	r.trailers = append(r.trailers[:0], p.trailers...)
+	if len(p.trailers) > 0 {
+		e := r.extension()
+		e.trailers = append(e.trailers[:0], p.trailers...)
+	}
 	switch {
 	case p.chunked:
 		// Move the chunks' data together over their framing, in place.
@@ -109,22 +155,15 @@ func (r *Request) reset() {
 	r.hostIndex = -1
 	r.bodyStart, r.bodyEnd = 0, 0
 	r.fields = r.fields[:0]
-	r.trailers = r.trailers[:0]
 	r.targetSplit = false
-	r.queryParsed = false
-	clear(r.query)
-	r.query = r.query[:0]
-	r.formParsed = false
-	clear(r.form)
-	r.form = r.form[:0]
-	clear(r.files)
-	r.files = r.files[:0]
-	r.formErr = nil
-	r.ctx = nil
+	if r.ext != nil {
+		r.ext.reset()
+	}
 }
 
 // Clone returns a copy of r that owns its bytes, for keeping a request
 // beyond its response (the connection reuses r for its next request).
+// The query and body already parsed are copied too, not parsed again.
 func (r *Request) Clone() *Request {
 	c := &Request{
 		buf:         append([]byte(nil), r.buf...),
@@ -132,19 +171,66 @@ func (r *Request) Clone() *Request {
 		headEnd:     r.headEnd,
 		targetStart: r.targetStart,
 		targetEnd:   r.targetEnd,
-		version:     r.version,
-		keepAlive:   r.keepAlive,
-		chunked:     r.chunked,
 		hostIndex:   r.hostIndex,
 		bodyStart:   r.bodyStart,
 		bodyEnd:     r.bodyEnd,
+		pathStart:   r.pathStart,
+		pathEnd:     r.pathEnd,
+		queryStart:  r.queryStart,
+		queryEnd:    r.queryEnd,
+		version:     r.version,
+		keepAlive:   r.keepAlive,
+		chunked:     r.chunked,
+		targetSplit: r.targetSplit,
 		fields:      append([]reqField(nil), r.fields...),
-		trailers:    append([]reqField(nil), r.trailers...),
-		ctx:         r.ctx,
 		conn:        r.conn,
 	}
-	c.method = strings.Clone(r.method)
+	c.method = rebase(c, r, r.method)
+	if e := r.ext; e != nil {
+		c.ext = &requestExt{
+			trailers:    append([]reqField(nil), e.trailers...),
+			query:       rebaseValues(c, r, e.query),
+			form:        rebaseValues(c, r, e.form),
+			formErr:     e.formErr,
+			ctx:         e.ctx,
+			queryParsed: e.queryParsed,
+			formParsed:  e.formParsed,
+		}
+		if len(e.files) > 0 {
+			c.ext.files = make([]*UploadedFile, len(e.files))
+			for i, f := range e.files {
+				cf := *f
+				cf.Data = append([]byte(nil), f.Data...)
+				c.ext.files[i] = &cf
+			}
+		}
+	}
 	return c
+}
+
+// rebase returns s, a string r returned, as the same view of c's bytes
+// when it is a view of r's (c being a copy of r), or s itself otherwise.
+func rebase(c, r *Request, s string) string {
+	if len(s) == 0 || len(r.buf) == 0 {
+		return s
+	}
+	off := uintptr(unsafe.Pointer(unsafe.StringData(s))) - uintptr(unsafe.Pointer(&r.buf[0]))
+	if off >= uintptr(len(r.buf)) || uintptr(len(s)) > uintptr(len(r.buf))-off {
+		return s // not in r.buf: a string of its own, which nothing reuses
+	}
+	return reqView(c.buf[off : off+uintptr(len(s))])
+}
+
+// rebaseValues copies vs, rebasing its views of r's bytes onto c's.
+func rebaseValues(c, r *Request, vs []FormValue) []FormValue {
+	if len(vs) == 0 {
+		return nil
+	}
+	out := make([]FormValue, len(vs))
+	for i, v := range vs {
+		out[i] = FormValue{rebase(c, r, v.Name), rebase(c, r, v.Value)}
+	}
+	return out
 }
 
 // Reset empties the request, keeping its buffers for reuse. Strings it
@@ -394,20 +480,20 @@ func (r *Request) iterate(fields []reqField) iter.Seq2[string, string] {
 // Trailer returns the value of the trailer field name sent after a chunked
 // body (case-insensitive; repeated fields joined with ", "), "" when
 // absent.
-func (r *Request) Trailer(name string) string { return r.fieldValue(r.trailers, name) }
+func (r *Request) Trailer(name string) string { return r.fieldValue(r.trailerFields(), name) }
 
 // TrailerCount returns the number of trailer field lines.
-func (r *Request) TrailerCount() int { return len(r.trailers) }
+func (r *Request) TrailerCount() int { return len(r.trailerFields()) }
 
 // TrailerAt returns the i-th trailer field line (0 <= i < TrailerCount()).
 func (r *Request) TrailerAt(i int) (name, value string) {
-	f := r.trailers[i]
+	f := r.trailerFields()[i]
 	return r.str(f.nameStart, f.nameEnd), r.str(f.valueStart, f.valueEnd)
 }
 
 // Trailers iterates over the trailer field lines in order.
 func (r *Request) Trailers() iter.Seq2[string, string] {
-	return r.iterate(r.trailers)
+	return r.iterate(r.trailerFields())
 }
 
 // Cookie returns the value of the cookie name from the Cookie header
@@ -460,11 +546,21 @@ func (r *Request) Chunked() bool { return r.chunked }
 func (r *Request) KeepAlive() bool { return r.keepAlive }
 
 // Context returns the value set by SetContext, or nil.
-func (r *Request) Context() any { return r.ctx }
+func (r *Request) Context() any {
+	if r.ext == nil {
+		return nil
+	}
+	return r.ext.ctx
+}
 
 // SetContext attaches an application value to the request (cleared when
 // the next request is decoded into it).
-func (r *Request) SetContext(v any) { r.ctx = v }
+func (r *Request) SetContext(v any) {
+	if v == nil && r.ext == nil {
+		return
+	}
+	r.extension().ctx = v
+}
 
 // setConn records the connection the request arrived on.
 func (r *Request) setConn(c any) { r.conn = c }

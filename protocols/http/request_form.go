@@ -46,26 +46,32 @@ type UploadedFile struct {
 // Get returns the first value of the query parameter name, decoded, or ""
 // (workerman's get()). The query is parsed on first use.
 func (r *Request) Get(name string) string {
-	r.parseQuery()
-	return formLookup(r.query, name)
+	return formLookup(r.parseQuery(), name)
 }
 
 // Query returns every query parameter in order (parsed on first use). The
 // slice belongs to the request.
 func (r *Request) Query() []FormValue {
-	r.parseQuery()
-	return r.query
+	return r.parseQuery()
 }
 
-func (r *Request) parseQuery() {
-	if r.queryParsed {
-		return
+// parseQuery parses the query on first use and returns its pairs. A target
+// without a query needs no parsing, so it allocates nothing.
+func (r *Request) parseQuery() []FormValue {
+	if e := r.ext; e != nil && e.queryParsed {
+		return e.query
 	}
-	r.queryParsed = true
 	r.splitTarget()
-	if r.queryStart >= 0 {
-		r.query = appendURLEncoded(r.query[:0], r.buf[r.queryStart:r.queryEnd])
+	if r.queryStart >= r.queryEnd { // no query, or an empty one
+		if r.ext != nil {
+			return r.ext.query
+		}
+		return nil
 	}
+	e := r.extension()
+	e.queryParsed = true
+	e.query = appendURLEncoded(e.query[:0], r.buf[r.queryStart:r.queryEnd])
+	return e.query
 }
 
 // Post returns the first value of the body field name, or "" (workerman's
@@ -74,24 +80,29 @@ func (r *Request) parseQuery() {
 // text) and multipart/form-data (non-file parts) are understood; the body
 // is parsed on first use and ParseForm reports any error.
 func (r *Request) Post(name string) string {
-	r.parseForm()
-	return formLookup(r.form, name)
+	if e := r.parseForm(); e != nil {
+		return formLookup(e.form, name)
+	}
+	return ""
 }
 
 // PostValues returns every body field in order (parsed on first use). The
 // slice belongs to the request.
 func (r *Request) PostValues() []FormValue {
-	r.parseForm()
-	return r.form
+	if e := r.parseForm(); e != nil {
+		return e.form
+	}
+	return nil
 }
 
 // File returns the uploaded file of the multipart field name, or nil
 // (workerman's file()).
 func (r *Request) File(name string) *UploadedFile {
-	r.parseForm()
-	for _, f := range r.files {
-		if f.Field == name {
-			return f
+	if e := r.parseForm(); e != nil {
+		for _, f := range e.files {
+			if f.Field == name {
+				return f
+			}
 		}
 	}
 	return nil
@@ -99,26 +110,32 @@ func (r *Request) File(name string) *UploadedFile {
 
 // Files returns every uploaded file in order.
 func (r *Request) Files() []*UploadedFile {
-	r.parseForm()
-	return r.files
+	if e := r.parseForm(); e != nil {
+		return e.files
+	}
+	return nil
 }
 
 // ParseForm parses the query and the body (as Post and File do lazily)
 // and returns the body's parse error, if any. It never panics.
 func (r *Request) ParseForm() error {
 	r.parseQuery()
-	r.parseForm()
-	return r.formErr
+	if e := r.parseForm(); e != nil {
+		return e.formErr
+	}
+	return nil
 }
 
-func (r *Request) parseForm() {
-	if r.formParsed {
-		return
+// parseForm parses the body on first use and returns the request's
+// requestExt, nil when there is none. A body that is empty or of a type
+// not understood needs no parsing, so it allocates nothing.
+func (r *Request) parseForm() *requestExt {
+	if e := r.ext; e != nil && e.formParsed {
+		return e
 	}
-	r.formParsed = true
 	body := r.RawBody()
 	if len(body) == 0 {
-		return
+		return r.ext
 	}
 	ct := r.Header("Content-Type")
 	mt := ct
@@ -128,12 +145,19 @@ func (r *Request) parseForm() {
 	mt = strings.TrimSpace(mt)
 	switch {
 	case strings.EqualFold(mt, "application/x-www-form-urlencoded"):
-		r.form = appendURLEncoded(r.form[:0], body)
+		e := r.extension()
+		e.formParsed = true
+		e.form = appendURLEncoded(e.form[:0], body)
 	case strings.EqualFold(mt, "multipart/form-data"):
-		r.formErr = r.parseMultipart(ct, body)
+		e := r.extension()
+		e.formParsed = true
+		e.formErr = e.parseMultipart(ct, body)
 	case containsFoldJSON(mt):
-		r.formErr = r.parseJSON(body)
+		e := r.extension()
+		e.formParsed = true
+		e.formErr = e.parseJSON(body)
 	}
+	return r.ext
 }
 
 // containsFoldJSON reports whether a media type names JSON
@@ -147,7 +171,7 @@ func containsFoldJSON(mt string) bool {
 	return false
 }
 
-func (r *Request) parseJSON(body []byte) error {
+func (e *requestExt) parseJSON(body []byte) error {
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(body, &obj); err != nil {
 		var v any
@@ -164,12 +188,12 @@ func (r *Request) parseJSON(body []byte) error {
 				v = s
 			}
 		}
-		r.form = append(r.form, FormValue{k, v})
+		e.form = append(e.form, FormValue{k, v})
 	}
 	return nil
 }
 
-func (r *Request) parseMultipart(ct string, body []byte) error {
+func (e *requestExt) parseMultipart(ct string, body []byte) error {
 	_, params, err := mime.ParseMediaType(ct)
 	if err != nil {
 		return err
@@ -198,7 +222,7 @@ func (r *Request) parseMultipart(ct string, body []byte) error {
 		}
 		field := part.FormName()
 		if fn := part.FileName(); fn != "" {
-			r.files = append(r.files, &UploadedFile{
+			e.files = append(e.files, &UploadedFile{
 				Field: field,
 				Name:  fn,
 				Type:  part.Header.Get("Content-Type"),
@@ -208,7 +232,7 @@ func (r *Request) parseMultipart(ct string, body []byte) error {
 			continue
 		}
 		if field != "" {
-			r.form = append(r.form, FormValue{field, string(data)})
+			e.form = append(e.form, FormValue{field, string(data)})
 		}
 	}
 }
