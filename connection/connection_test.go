@@ -68,11 +68,11 @@ func TestReadLocalAddrOfClosedFD(t *testing.T) {
 
 func TestBufferPool(t *testing.T) {
 	for _, tc := range []struct {
-		name    string
-		want    int // bytes asked for
-		minCap  int
-		grow    int // bytes appended before putting it back
-		pooled  bool
+		name   string
+		want   int // bytes asked for
+		minCap int
+		grow   int // bytes appended before putting it back
+		pooled bool
 	}{
 		{name: "small", want: 10, minCap: smallBufferSize, grow: 100, pooled: true},
 		{name: "large", want: smallBufferSize + 1, minCap: largeBufferSize, grow: largeBufferSize, pooled: true},

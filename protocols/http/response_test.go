@@ -471,10 +471,14 @@ func TestResponseWireCache(t *testing.T) {
 		"HEAD":           {head: true, keepAlive: true},
 	}
 	responses := map[string]func() *Response{
-		"hello":       func() *Response { return NewResponse(200, map[string]string{"Content-Type": "text/plain"}, "Hello, World!") },
-		"no content":  func() *Response { return NewResponse(204, map[string]string{"X-A": "1"}, "") },
-		"not found":   func() *Response { return NewResponse(404, nil, "missing") },
-		"user date":   func() *Response { return NewResponse(200, map[string]string{"Date": "Mon, 01 Jan 2024 00:00:00 GMT"}, "x") },
+		"hello": func() *Response {
+			return NewResponse(200, map[string]string{"Content-Type": "text/plain"}, "Hello, World!")
+		},
+		"no content": func() *Response { return NewResponse(204, map[string]string{"X-A": "1"}, "") },
+		"not found":  func() *Response { return NewResponse(404, nil, "missing") },
+		"user date": func() *Response {
+			return NewResponse(200, map[string]string{"Date": "Mon, 01 Jan 2024 00:00:00 GMT"}, "x")
+		},
 		"bytes body":  func() *Response { return NewResponse(201, nil, "").WithBodyBytes([]byte("made")) },
 		"close asked": func() *Response { return NewResponse(200, map[string]string{"Connection": "close"}, "bye") },
 		"chunked":     func() *Response { return NewResponse(200, map[string]string{"Transfer-Encoding": "chunked"}, "c") },

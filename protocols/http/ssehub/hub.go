@@ -101,10 +101,10 @@ type Hub struct {
 
 	// mu serialises subscription changes and publishing, so every
 	// subscriber receives events in id order, replay included.
-	mu          sync.Mutex
-	closed      bool
-	lastID      uint64
-	topics      map[string]*topic
+	mu     sync.Mutex
+	closed bool
+	lastID uint64
+	topics map[string]*topic
 	// Each subscriber's topics: the first in subs, any others in more
 	// (most subscribers have one topic; a []*topic per subscriber would
 	// double the hub's memory for them).
