@@ -12,6 +12,7 @@ deps:
 	bash ./scripts/install-test-deps.sh
 
 vet:
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
 race:
