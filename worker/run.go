@@ -99,7 +99,7 @@ func (w *Worker) stop() {
 		w.drained = drained
 	}
 	conns := make([]interface{ Close(...any) error }, 0, len(w.conns))
-	for _, c := range w.conns {
+	for c := range w.conns {
 		conns = append(conns, c)
 	}
 	w.mu.Unlock()

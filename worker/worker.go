@@ -108,8 +108,8 @@ type Worker struct {
 	stopOnce sync.Once
 
 	mu      sync.Mutex
-	conns   map[uint64]*connection.TcpConnection
-	drained chan struct{} // closed when conns empties during Stop
+	conns   map[*connection.TcpConnection]struct{} // a set: 8 bytes a slot, not 16
+	drained chan struct{}                          // closed when conns empties during Stop
 	loops   map[gnet.EventLoop]int
 }
 
@@ -150,7 +150,7 @@ func New(socketName string) (*Worker, error) {
 		address:    net.JoinHostPort(host, port),
 		Protocol:   s.newProtocol(),
 		runDone:    make(chan struct{}),
-		conns:      make(map[uint64]*connection.TcpConnection),
+		conns:      make(map[*connection.TcpConnection]struct{}),
 		loops:      make(map[gnet.EventLoop]int),
 	}
 	allMu.Lock()
@@ -174,8 +174,8 @@ func (w *Worker) Connections() map[uint64]*connection.TcpConnection {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	m := make(map[uint64]*connection.TcpConnection, len(w.conns))
-	for id, c := range w.conns {
-		m[id] = c
+	for c := range w.conns {
+		m[c.ID()] = c
 	}
 	return m
 }
@@ -256,13 +256,13 @@ func (w *Worker) loopID(el gnet.EventLoop) int {
 
 func (w *Worker) addConn(c *connection.TcpConnection) {
 	w.mu.Lock()
-	w.conns[c.ID()] = c
+	w.conns[c] = struct{}{}
 	w.mu.Unlock()
 }
 
 func (w *Worker) removeConn(c *connection.TcpConnection) {
 	w.mu.Lock()
-	delete(w.conns, c.ID())
+	delete(w.conns, c)
 	if len(w.conns) == 0 && w.drained != nil {
 		close(w.drained)
 		w.drained = nil
