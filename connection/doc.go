@@ -17,6 +17,10 @@
 //     one write system call.
 //   - From anywhere else Send appends to the same buffer and wakes the loop
 //     once; sends that arrive before the loop runs are written together.
+//     The wakes of one event loop are batched: a broadcast to many
+//     connections queues one loop task, not one per connection, and a
+//     *Shared payload (SendRaw) is staged by reference rather than copied
+//     into every connection's buffer.
 //   - Sends from one goroutine arrive in the order they were made. Sends from
 //     different goroutines are never interleaved within one message.
 //
