@@ -91,14 +91,7 @@ func TestRequestPostJSON(t *testing.T) {
 }
 
 func TestRequestMultipart(t *testing.T) {
-	body := "--XyZ\r\n" +
-		"Content-Disposition: form-data; name=\"title\"\r\n\r\n" +
-		"hello\r\n" +
-		"--XyZ\r\n" +
-		"Content-Disposition: form-data; name=\"upload\"; filename=\"a.txt\"\r\n" +
-		"Content-Type: text/plain\r\n\r\n" +
-		"file content\r\n" +
-		"--XyZ--\r\n"
+	body := multipartBody
 	r := decodeOne(t, "POST /u HTTP/1.1\r\nHost: h\r\nContent-Type: multipart/form-data; boundary=XyZ\r\nContent-Length: "+itoa(len(body))+"\r\n\r\n"+body)
 	require.NoError(t, r.ParseForm())
 	assert.Equal(t, "hello", r.Post("title"))
