@@ -346,10 +346,11 @@ func (c *TcpConnection) Close(data ...any) error {
 
 // Destroy closes the connection at once, dropping queued output.
 func (c *TcpConnection) Destroy() {
-	if c.Status() == StatusClosed {
+	c.mu.Lock()
+	if c.Status() == StatusClosed { // checked under mu: HandleClose sets it there
+		c.mu.Unlock()
 		return
 	}
-	c.mu.Lock()
 	c.setStatus(StatusClosing)
 	c.mu.Unlock()
 	_ = c.gc.Close()
@@ -395,11 +396,12 @@ func (c *TcpConnection) send(v any, raw, closeAfter bool) error {
 	wake := c.needWakeLocked()
 	c.mu.Unlock()
 
-	if becameFull && c.events().OnBufferFull != nil {
-		c.call("OnBufferFull", func() { c.events().OnBufferFull(c) })
+	failed := err
+	if errors.Is(err, protocols.ErrUnsupportedMessage) {
+		failed = nil // a protocol's way of saying "not mine": the caller sees it
 	}
-	if err != nil && c.events().OnError != nil && !errors.Is(err, protocols.ErrUnsupportedMessage) {
-		c.call("OnError", func() { c.events().OnError(c, CodeSendFail, err) })
+	if becameFull || failed != nil {
+		c.report(becameFull, failed)
 	}
 	if wake {
 		c.wakeLoop()

@@ -22,14 +22,25 @@ import (
 // broadcast's writes take (some 100 ms here).
 
 // flushQueue lists the connections of one event loop whose staged output
-// or pending close waits for the loop.
+// or pending close waits for the loop, and the send reports (OnBufferFull,
+// OnError) to run there.
 type flushQueue struct {
 	loop gnet.EventLoop
 
-	mu     sync.Mutex
-	conns  []*TcpConnection
-	spare  []*TcpConnection // the last batch's slice, reused
-	queued bool             // a task is on its way to the loop
+	mu           sync.Mutex
+	conns        []*TcpConnection
+	spare        []*TcpConnection // the last batch's slice, reused
+	reports      []sendReport
+	spareReports []sendReport
+	queued       bool // a task is on its way to the loop
+}
+
+// sendReport is what a send has to tell the application: its send buffer
+// became full, or the send failed.
+type sendReport struct {
+	c    *TcpConnection
+	full bool  // OnBufferFull
+	err  error // OnError(CodeSendFail, err) when not nil
 }
 
 // flushQueues is a group's queues, one per event loop, indexed by the
@@ -61,21 +72,64 @@ func (g *Group) queueFor(id int, loop gnet.EventLoop) *flushQueue {
 	return q
 }
 
-// wakeLoop gets c's loop to run c: through its loop's flush queue, or with a
-// plain Wake when there is none (a connection built outside a worker).
-func (c *TcpConnection) wakeLoop() {
+// flushQueue is the queue of c's loop, or nil for a connection built
+// outside a worker.
+func (c *TcpConnection) flushQueue() *flushQueue {
 	qs := c.group.queues.Load()
-	if qs == nil || int(c.workerID) >= len(*qs) || (*qs)[c.workerID] == nil {
-		_ = c.gc.Wake(nil)
-		return
+	if qs == nil || int(c.workerID) >= len(*qs) {
+		return nil
 	}
-	(*qs)[c.workerID].add(c)
+	return (*qs)[c.workerID]
 }
 
-// add lists c and queues the loop's task unless one is on its way.
-func (q *flushQueue) add(c *TcpConnection) {
-	q.mu.Lock()
-	q.conns = append(q.conns, c)
+// wakeLoop gets c's loop to run c: through its loop's flush queue, or with a
+// plain Wake when there is none.
+func (c *TcpConnection) wakeLoop() {
+	if q := c.flushQueue(); q != nil {
+		q.mu.Lock()
+		q.conns = append(q.conns, c)
+		q.scheduleLocked()
+		return
+	}
+	_ = c.gc.Wake(nil)
+}
+
+// report tells the application what a send found: OnBufferFull when full,
+// OnError(CodeSendFail, err) when err is not nil. Both run on c's event
+// loop, like every other callback of c, after the send returned: a sender
+// holding a lock of its own (a hub broadcasting) is never called back
+// under it, and a callback never runs on two goroutines for one
+// connection at once.
+func (c *TcpConnection) report(full bool, err error) {
+	ev := c.events()
+	full = full && ev.OnBufferFull != nil
+	if err != nil && ev.OnError == nil {
+		err = nil
+	}
+	if !full && err == nil {
+		return
+	}
+	if q := c.flushQueue(); q != nil {
+		q.mu.Lock()
+		q.reports = append(q.reports, sendReport{c: c, full: full, err: err})
+		q.scheduleLocked()
+		return
+	}
+	c.runReport(full, err)
+}
+
+func (c *TcpConnection) runReport(full bool, err error) {
+	if full {
+		c.call("OnBufferFull", func() { c.events().OnBufferFull(c) })
+	}
+	if err != nil {
+		c.call("OnError", func() { c.events().OnError(c, CodeSendFail, err) })
+	}
+}
+
+// scheduleLocked queues the loop's task unless one is on its way, and
+// unlocks q.mu.
+func (q *flushQueue) scheduleLocked() {
 	first := !q.queued
 	q.queued = true
 	q.mu.Unlock()
@@ -87,6 +141,8 @@ func (q *flushQueue) add(c *TcpConnection) {
 		q.mu.Lock()
 		clear(q.conns)
 		q.conns = q.conns[:0]
+		clear(q.reports)
+		q.reports = q.reports[:0]
 		q.queued = false
 		q.mu.Unlock()
 	}
@@ -96,10 +152,22 @@ func (q *flushQueue) add(c *TcpConnection) {
 // (gnet.Runnable).
 func (q *flushQueue) Run(context.Context) error {
 	q.mu.Lock()
-	batch := q.conns
+	batch, reports := q.conns, q.reports
 	q.conns, q.spare = q.spare, nil
+	q.reports, q.spareReports = q.spareReports, nil
 	q.queued = false
 	q.mu.Unlock()
+	for i, r := range reports {
+		reports[i] = sendReport{}
+		if r.c.closed {
+			continue
+		}
+		r.c.enter() // sends from the callbacks are written below
+		r.c.runReport(r.full, r.err)
+		if r.c.leave() == gnet.Close && !r.c.closed {
+			_ = q.loop.Close(r.c.gc)
+		}
+	}
 	for i, c := range batch {
 		batch[i] = nil
 		if c.closed {
@@ -112,6 +180,9 @@ func (q *flushQueue) Run(context.Context) error {
 	q.mu.Lock()
 	if q.spare == nil {
 		q.spare = batch[:0]
+	}
+	if q.spareReports == nil {
+		q.spareReports = reports[:0]
 	}
 	q.mu.Unlock()
 	return nil

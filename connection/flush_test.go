@@ -138,3 +138,35 @@ func TestSharedIsNeverModified(t *testing.T) {
 	require.NoError(t, cs[0].SendRaw(NewShared(nil)))
 	assert.Zero(t, cs[0].BufferedOutput())
 }
+
+// OnBufferFull and OnError(CodeSendFail) run in the loop's task, after
+// the send that caused them returned, not inside it.
+func TestSendReportsRunOnTheLoop(t *testing.T) {
+	loop := &fakeLoop{}
+	var full, failed int
+	var failErr error
+	g := &Group{
+		Config: Config{MaxSendBufferSize: 8},
+		Events: Events{
+			OnBufferFull: func(*TcpConnection) { full++ },
+			OnError: func(_ *TcpConnection, code int, err error) {
+				failed++
+				failErr = err
+				assert.Equal(t, CodeSendFail, code)
+			},
+		},
+	}
+	fc := &fakeConn{loop: loop}
+	c := New(fc, 0, protocols.Raw{}, g)
+	require.NoError(t, c.SendRaw("12345678")) // reaches the limit
+	require.ErrorIs(t, c.SendRaw("more"), ErrSendBufferFull)
+	assert.Zero(t, full, "not inside the send")
+	assert.Zero(t, failed, "not inside the send")
+	require.Len(t, loop.tasks, 1, "one task for the output and both reports")
+
+	loop.runTasks(t)
+	assert.Equal(t, 1, full)
+	assert.Equal(t, 1, failed)
+	assert.ErrorIs(t, failErr, ErrSendBufferFull)
+	assert.Equal(t, "12345678", fc.written.String())
+}
