@@ -170,20 +170,32 @@ func (h *Hub) Subscribe(c *connection.TcpConnection, req *http.Request, topics .
 	if len(topics) == 0 {
 		return ErrNoTopics
 	}
+	added, err := h.subscribe(c, req, topics)
+	if err != nil || !added {
+		return err
+	}
+	// The close hook is registered without h.mu held: on a connection that
+	// closed meanwhile it runs at once, and it takes h.mu itself.
+	c.AtClose(h.forgetFn)
+	return nil
+}
+
+// subscribe is Subscribe under h.mu; added reports a new subscriber.
+func (h *Hub) subscribe(c *connection.TcpConnection, req *http.Request, topics []string) (added bool, err error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
-		return ErrClosed
+		return false, ErrClosed
 	}
 	first, known := h.subs[c]
 	if !known {
 		// Subscribers share one Response: encoding only reads it.
 		if err := c.Send(h.header); err != nil {
-			return err
+			return false, err
 		}
 	}
 	last := req.Header("Last-Event-ID")
-	var added []*topic // only needed for a replay
+	var joined []*topic // only needed for a replay
 	for _, name := range topics {
 		t := h.topicLocked(name)
 		if _, ok := t.subs[c]; ok {
@@ -197,20 +209,19 @@ func (h *Hub) Subscribe(c *connection.TcpConnection, req *http.Request, topics .
 			h.more[c] = append(h.more[c], t)
 		}
 		if last != "" {
-			added = append(added, t)
+			joined = append(joined, t)
 		}
 	}
 	if !known {
-		c.AtClose(h.forgetFn)
 		if h.retry != nil {
 			_ = c.SendRaw(h.retry)
 		}
 		h.startHeartbeatLocked()
 	}
 	if last != "" {
-		h.replayLocked(c, added, last)
+		h.replayLocked(c, joined, last)
 	}
-	return nil
+	return !known, nil
 }
 
 // replayLocked sends c the held events of topics newer than last, merged
@@ -276,7 +287,7 @@ func (h *Hub) Publish(topicName string, ev http.ServerSentEvents) (string, error
 	shared := connection.NewShared(b)
 	t.keep(entry{id: id, event: shared}, h.opts.ReplaySize)
 	h.sendLocked(t, shared)
-	if len(t.subs) == 0 && t.count == 0 {
+	if t.unused() {
 		delete(h.topics, topicName)
 	}
 	return ev.ID, nil
@@ -300,6 +311,13 @@ func (h *Hub) deliverLocked(c *connection.TcpConnection, b *connection.Shared) {
 		}
 	default: // closed or closing: its close hook removes it
 	}
+}
+
+// unused reports that t may be forgotten: no subscribers, no events held,
+// and none dropped that a reconnecting client may have missed (with
+// ReplaySize < 0 nothing is held, and a client then needs the reset event).
+func (t *topic) unused() bool {
+	return len(t.subs) == 0 && t.count == 0 && t.evicted == 0
 }
 
 // keep puts e in the topic's replay ring.
@@ -360,7 +378,7 @@ func (h *Hub) removeLocked(c *connection.TcpConnection) {
 // nothing.
 func (h *Hub) leaveLocked(c *connection.TcpConnection, t *topic) {
 	delete(t.subs, c)
-	if len(t.subs) == 0 && t.count == 0 {
+	if t.unused() {
 		delete(h.topics, t.name)
 	}
 }

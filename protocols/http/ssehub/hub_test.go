@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -309,4 +310,94 @@ func TestNoLeakAfterClientsDrop(t *testing.T) {
 	assert.Eventually(t, func() bool { return timer.Len() == timersBefore }, 5*time.Second, 10*time.Millisecond,
 		"pending timers back to %d, have %d", timersBefore, timer.Len())
 	leaktest.WaitGoroutines(t, goroutinesBefore, 15*time.Second)
+}
+
+// A connection that closes while it is being subscribed from another
+// goroutine must not deadlock the hub: its close hook, which takes the
+// hub's lock, may run at once.
+func TestSubscribeRacingClose(t *testing.T) {
+	hub := ssehub.New(ssehub.Options{Heartbeat: -1})
+	topics := make([]string, 100000) // a long Subscribe: a wide window for the close
+	for i := range topics {
+		topics[i] = "t" + strconv.Itoa(i)
+	}
+	done := make(chan error, 1)
+	addr := server(t, hub, func(w *worker.Worker) {
+		w.OnMessage = func(c *connection.TcpConnection, req *http.Request) {
+			r := req.Clone()
+			go func() {
+				go func() { // close c once the response header is staged
+					for c.BufferedOutput() == 0 && c.BytesWritten() == 0 {
+						time.Sleep(50 * time.Microsecond)
+					}
+					c.Destroy()
+				}()
+				done <- hub.Subscribe(c, r, topics...)
+			}()
+		}
+	})
+	conn, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = conn.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
+	require.NoError(t, err)
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Subscribe deadlocked with the connection's close hook")
+	}
+	waitSubscribers(t, hub, 0)
+	_, err = hub.Publish("t1", http.ServerSentEvents{Data: "the hub still works"})
+	assert.NoError(t, err)
+}
+
+// With no replay ring (ReplaySize < 0) a client that missed an event gets
+// the reset event, even after its topic had no subscribers for a while.
+func TestNoReplayStillResets(t *testing.T) {
+	hub := ssehub.New(ssehub.Options{ReplaySize: -1, Heartbeat: -1})
+	addr := server(t, hub, nil)
+	first := subscribe(t, addr, "", "")
+	waitSubscribers(t, hub, 1)
+	ids := publish(t, hub, "t", 1)
+	assert.Equal(t, ids[0], first.next(t, false).id)
+	_ = first.conn.Close()
+	waitSubscribers(t, hub, 0)
+
+	publish(t, hub, "t", 1) // missed
+	again := subscribe(t, addr, "", ids[0])
+	assert.Equal(t, "reset", again.next(t, false).name)
+}
+
+// OnBufferFull runs on the connection's loop, not inside Publish with the
+// hub's lock held: a handler that unsubscribes the slow client is fine.
+func TestBufferFullHandlerMayUseTheHub(t *testing.T) {
+	hub := ssehub.New(ssehub.Options{Heartbeat: -1, SlowPolicy: ssehub.SkipEvents})
+	var fullCalls atomic.Int32
+	addr := server(t, hub, func(w *worker.Worker) {
+		w.MaxSendBufferSize = 64 << 10
+		w.OnBufferFull = func(c *connection.TcpConnection) {
+			fullCalls.Add(1)
+			hub.Unsubscribe(c)
+		}
+	})
+	conn, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	defer conn.Close()
+	_, err = conn.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n")) // and never read
+	require.NoError(t, err)
+	waitSubscribers(t, hub, 1)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 2000 { // 16 MiB: far more than the socket buffers hold
+			_, _ = hub.Publish("t", http.ServerSentEvents{Data: strings.Repeat("x", 8<<10)})
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Publish deadlocked with OnBufferFull")
+	}
+	waitSubscribers(t, hub, 0)
+	assert.GreaterOrEqual(t, fullCalls.Load(), int32(1))
 }
