@@ -30,7 +30,9 @@
 // does not read: the staged bytes plus what gnet holds for the socket. When
 // an append makes the total reach it, OnBufferFull fires; while the buffer is
 // full, Send fails with ErrSendBufferFull (and OnError with CodeSendFail),
-// so memory stays bounded. When everything has been written, OnBufferDrain
+// so memory stays bounded. Both callbacks run on the connection's event
+// loop just after the Send returned, never inside it: a sender holding a
+// lock of its own is not called back under it. When everything has been written, OnBufferDrain
 // fires and sends succeed again.
 //
 // # Input

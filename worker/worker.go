@@ -87,9 +87,12 @@ type Worker struct {
 	// OnClose runs when a connection has closed.
 	OnClose func(c *connection.TcpConnection)
 	// OnError reports send failures, protocol errors and recovered panics,
-	// with a connection.Code* value.
+	// with a connection.Code* value. Like every callback it runs on the
+	// connection's event loop; for a send failure that is just after the
+	// failed Send returned (which also returned the error).
 	OnError func(c *connection.TcpConnection, code int, err error)
-	// OnBufferFull runs when a connection's send buffer reaches its limit.
+	// OnBufferFull runs when a connection's send buffer reaches its limit,
+	// on the connection's event loop just after the Send that filled it.
 	OnBufferFull func(c *connection.TcpConnection)
 	// OnBufferDrain runs when a full send buffer has been written out.
 	OnBufferDrain func(c *connection.TcpConnection)
