@@ -92,9 +92,18 @@ func TestLoopTaskSkipsClosedConnections(t *testing.T) {
 	require.NoError(t, cs[0].SendRaw("a"))
 	require.NoError(t, cs[1].SendRaw("b"))
 	cs[0].HandleClose()
+	assert.Nil(t, cs[0].out, "closing gives the staged buffer back")
 	loop.runTasks(t)
 	assert.Empty(t, fcs[0].written.String())
 	assert.Equal(t, "b", fcs[1].written.String())
+
+	// The queue keeps no connection once its task ran.
+	q := cs[0].flushQueue()
+	require.NotNil(t, q)
+	assert.Empty(t, q.conns)
+	for _, c := range q.spare[:cap(q.spare)] {
+		assert.Nil(t, c, "a flushed connection is still referenced")
+	}
 }
 
 // A close asked from outside the callbacks goes through the same task.
