@@ -51,16 +51,16 @@ type flushQueues []*flushQueue
 // when the loop is new (the worker's first connection on it, or a restart
 // with new loops).
 func (g *Group) queueFor(id int, loop gnet.EventLoop) *flushQueue {
-	if qs := g.queues.Load(); qs != nil && id < len(*qs) && (*qs)[id] != nil && (*qs)[id].loop == loop {
-		return (*qs)[id]
+	if q := g.queueOf(id, loop); q != nil {
+		return q
 	}
 	g.queuesMu.Lock()
 	defer g.queuesMu.Unlock()
+	if q := g.queueOf(id, loop); q != nil {
+		return q // created meanwhile
+	}
 	var next flushQueues
 	if qs := g.queues.Load(); qs != nil {
-		if id < len(*qs) && (*qs)[id] != nil && (*qs)[id].loop == loop {
-			return (*qs)[id]
-		}
 		next = append(next, *qs...)
 	}
 	for len(next) <= id {
@@ -70,6 +70,14 @@ func (g *Group) queueFor(id int, loop gnet.EventLoop) *flushQueue {
 	next[id] = q
 	g.queues.Store(&next)
 	return q
+}
+
+// queueOf is the published queue of loop at index id, or nil.
+func (g *Group) queueOf(id int, loop gnet.EventLoop) *flushQueue {
+	if qs := g.queues.Load(); qs != nil && id < len(*qs) && (*qs)[id] != nil && (*qs)[id].loop == loop {
+		return (*qs)[id]
+	}
+	return nil
 }
 
 // flushQueue is the queue of c's loop, or nil for a connection built
@@ -162,20 +170,16 @@ func (q *flushQueue) Run(context.Context) error {
 		if r.c.closed {
 			continue
 		}
-		r.c.enter() // sends from the callbacks are written below
+		r.c.enter() // sends from the callbacks are written by leave
 		r.c.runReport(r.full, r.err)
-		if r.c.leave() == gnet.Close && !r.c.closed {
-			_ = q.loop.Close(r.c.gc)
-		}
+		q.act(r.c, r.c.leave())
 	}
 	for i, c := range batch {
 		batch[i] = nil
 		if c.closed {
 			continue // its gnet connection is gone
 		}
-		if c.run(nil) == gnet.Close && !c.closed {
-			_ = q.loop.Close(c.gc)
-		}
+		q.act(c, c.run(nil))
 	}
 	q.mu.Lock()
 	if q.spare == nil {
@@ -186,4 +190,12 @@ func (q *flushQueue) Run(context.Context) error {
 	}
 	q.mu.Unlock()
 	return nil
+}
+
+// act carries out what running c on the loop decided, as gnet does with
+// the action a callback returns.
+func (q *flushQueue) act(c *TcpConnection, a gnet.Action) {
+	if a == gnet.Close && !c.closed {
+		_ = q.loop.Close(c.gc)
+	}
 }
