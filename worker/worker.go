@@ -68,6 +68,13 @@ type Worker struct {
 	MaxPackageSize int
 	// StopTimeout bounds how long Stop lets connections finish (default 2 s).
 	StopTimeout time.Duration
+	// MaxConnections bounds the worker's open connections; one over it is
+	// closed as soon as it is accepted. Whatever it is set to, the
+	// process never holds more sockets and spooled files than its fd limit
+	// (RLIMIT_NOFILE) allows less a reserve (see DefaultFDReserve), so
+	// accepting never fails for want of descriptors. 0: no bound of the
+	// worker's own.
+	MaxConnections int
 	// Protocol speaks the scheme's protocol. New sets it; configure it (for
 	// example *http.Protocol's timeouts) or replace it before Start.
 	Protocol protocols.Protocol

@@ -12,14 +12,36 @@ import (
 	"github.com/gnetworker/gnetworker/timer"
 )
 
-// Default timeouts of the http scheme.
+// Default timeouts and limits of the http scheme. Each is a field of
+// Protocol, set per worker; the model is nginx's and Apache
+// mod_reqtimeout's.
 const (
-	// DefaultHeaderTimeout bounds how long a request's head may take to
-	// arrive once its first byte has (against slowloris).
+	// DefaultHeaderTimeout bounds how long a request's head may take: on a
+	// new connection from the moment it is accepted, so silence and empty
+	// lines count; on a keep-alive connection from the first byte of the
+	// next request (the wait before it is IdleTimeout's).
 	DefaultHeaderTimeout = 10 * time.Second
+	// DefaultBodyTimeout and DefaultBodyMinRate bound how long a request
+	// body may take, as mod_reqtimeout's body=20,MinRate=500: the body
+	// must be complete within BodyTimeout of the end of its head, extended
+	// by one second for every BodyMinRate bytes received. A body trickled
+	// at 1 byte/s is cut after about 20 s.
+	DefaultBodyTimeout = 20 * time.Second
+	DefaultBodyMinRate = 500
 	// DefaultIdleTimeout bounds how long a keep-alive connection may wait
 	// for its next request, and each silence while a request body arrives.
 	DefaultIdleTimeout = 60 * time.Second
+	// DefaultMaxBodyInMemory is the largest request body held in memory;
+	// larger bodies are spooled to a temporary file as they arrive.
+	DefaultMaxBodyInMemory = 1 << 20
+	// DefaultMaxBodyMemory bounds the bytes of request bodies held in
+	// memory by all connections of a worker together. A body that does not
+	// fit is spooled to a temporary file instead.
+	DefaultMaxBodyMemory = 64 << 20
+	// DefaultMaxSpoolFiles bounds the temporary files a worker's requests
+	// hold at once; a request that would need one more is answered 503
+	// with Retry-After.
+	DefaultMaxSpoolFiles = 1024
 )
 
 // ErrNoRequest is returned by Send when an HTTP connection has no request
@@ -39,6 +61,24 @@ type Protocol struct {
 	HeaderTimeout time.Duration
 	// IdleTimeout: see DefaultIdleTimeout. Negative disables it.
 	IdleTimeout time.Duration
+	// BodyTimeout: see DefaultBodyTimeout. Negative disables it.
+	BodyTimeout time.Duration
+	// BodyMinRate in bytes per second: see DefaultBodyMinRate. Negative:
+	// the body deadline is not extended by what arrives.
+	BodyMinRate int
+	// MaxBodyInMemory: see DefaultMaxBodyInMemory. Negative: every body
+	// is spooled.
+	MaxBodyInMemory int
+	// MaxBodyMemory: see DefaultMaxBodyMemory.
+	MaxBodyMemory int64
+	// MaxSpoolFiles: see DefaultMaxSpoolFiles.
+	MaxSpoolFiles int
+	// TempDir is where spooled bodies and uploaded files are written;
+	// os.TempDir() when empty.
+	TempDir string
+	// AllowConnect passes CONNECT requests to OnMessage. By default they
+	// are answered 501: a server that is no proxy must not answer one 200.
+	AllowConnect bool
 
 	parsers sync.Pool
 }
