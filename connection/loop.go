@@ -48,7 +48,14 @@ func (c *TcpConnection) run(buf []byte) gnet.Action {
 		c.closeDeadline = c.closeDeadlineFromNow()
 		c.mu.Unlock()
 	}
-	if len(buf) > 0 || c.in != nil {
+	switch {
+	case c.Status() != StatusEstablished:
+		// Closing: nothing more is parsed, so what the peer still sends is
+		// dropped as it arrives (gnet cannot pause reading). Keeping it
+		// would let a peer that sends without reading grow the process.
+		putBuffer(c.in)
+		c.in = nil
+	case len(buf) > 0 || c.in != nil:
 		c.readInput(buf)
 	}
 	return c.leave()
@@ -121,6 +128,9 @@ func (c *TcpConnection) readInput(buf []byte) {
 	rest := data[off:]
 	if len(rest) > c.MaxPackageSize() && c.Status() == StatusEstablished {
 		c.fail(CodeProtocol, ErrPackageTooLarge)
+	}
+	if c.Status() != StatusEstablished {
+		rest = nil // closing: what is left will never be parsed
 	}
 	switch {
 	case owned:

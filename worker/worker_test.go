@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -504,4 +505,34 @@ func TestNoGoroutineOutlivesWorker(t *testing.T) {
 		require.NoError(t, w.Stop())
 	}
 	leaktest.WaitGoroutines(t, before, 15*time.Second)
+}
+
+// TestClosingConnectionDiscardsInput: once a connection is closing, what
+// the peer still sends is read and dropped, never buffered. The peer here
+// does not read the final data, so the connection stays closing while it
+// sends 64 MiB.
+func TestClosingConnectionDiscardsInput(t *testing.T) {
+	_, addr := start(t, "text", func(w *worker.Worker) {
+		w.MaxSendBufferSize = 16 << 20
+		w.OnMessage = func(c *connection.TcpConnection, line string) { _ = c.Close(strings.Repeat("z", 8<<20)) }
+	})
+	conn := dial(t, addr)
+	_, err := conn.Write([]byte("bye\n"))
+	require.NoError(t, err)
+	time.Sleep(50 * time.Millisecond)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	junk := make([]byte, 1<<20)
+	for i := range junk {
+		junk[i] = 'j' // no newline: one endless line
+	}
+	for range 64 {
+		if _, err := conn.Write(junk); err != nil {
+			break
+		}
+	}
+	runtime.ReadMemStats(&after)
+	grown := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+	assert.Less(t, grown, int64(24<<20), "a closing connection buffered what its peer sent")
 }
