@@ -19,9 +19,11 @@ import (
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "listen address, host:port")
 	flag.Parse()
-	if _, err := newWorker(*addr); err != nil {
+	w, err := newWorker(*addr)
+	if err != nil {
 		log.Fatal(err)
 	}
+	w.OnWorkerStart = func(w *worker.Worker) { log.Printf("httpecho listening on http://%s/", w.Addr()) }
 	if err := worker.RunAll(); err != nil {
 		log.Fatal(err)
 	}

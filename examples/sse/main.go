@@ -31,10 +31,11 @@ var page string
 func main() {
 	addr := flag.String("addr", "0.0.0.0:8080", "listen address, host:port")
 	flag.Parse()
-	if _, err := newWorker(*addr); err != nil {
+	w, err := newWorker(*addr)
+	if err != nil {
 		log.Fatal(err)
 	}
-	log.Printf("SSE example on http://%s/", *addr)
+	w.OnWorkerStart = func(w *worker.Worker) { log.Printf("SSE example on http://%s/", w.Addr()) }
 	if err := worker.RunAll(); err != nil {
 		log.Fatal(err)
 	}

@@ -18,9 +18,11 @@ import (
 func main() {
 	addr := flag.String("addr", "127.0.0.1:9000", "listen address, host:port")
 	flag.Parse()
-	if _, err := newWorker(*addr); err != nil {
+	w, err := newWorker(*addr)
+	if err != nil {
 		log.Fatal(err)
 	}
+	w.OnWorkerStart = func(w *worker.Worker) { log.Printf("textchat listening on %s", w.Addr()) }
 	if err := worker.RunAll(); err != nil {
 		log.Fatal(err)
 	}
