@@ -110,6 +110,14 @@ type FailureReplier interface {
 	FailureReply() []byte
 }
 
+// HandlerRequired is implemented by protocols whose every message needs an
+// answer from the application (HTTP): a worker of such a protocol refuses
+// to start without OnMessage, rather than accept requests it would never
+// answer.
+type HandlerRequired interface {
+	RequiresHandler() bool
+}
+
 // ErrPackageTooLarge is returned by Input when a package would exceed the
 // connection's MaxPackageSize.
 var ErrPackageTooLarge = errors.New("protocols: package exceeds MaxPackageSize")

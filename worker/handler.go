@@ -7,6 +7,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/gnetworker/gnetworker/connection"
+	"github.com/gnetworker/gnetworker/internal/fdbudget"
 )
 
 // eventHandler is the worker's gnet.EventHandler: it turns gnet's events
@@ -27,15 +28,27 @@ func (h *eventHandler) OnBoot(eng gnet.Engine) gnet.Action {
 	return gnet.None
 }
 
-// OnOpen wraps a new gnet connection; while the worker stops it refuses it.
+// OnOpen wraps a new gnet connection. It refuses one while the worker
+// stops, or when the connection would go over MaxConnections or over the
+// process's descriptor budget (gnet's acceptor dies on EMFILE, so the
+// limit must never be reached).
 func (h *eventHandler) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 	w := h.w
 	if w.stopping.Load() {
 		return nil, gnet.Close
 	}
+	if !fdbudget.Acquire() {
+		w.refuse("the process's file descriptor budget is spent")
+		return nil, gnet.Close
+	}
+	if !w.takeSlot() {
+		fdbudget.Release()
+		w.refuse("MaxConnections reached")
+		return nil, gnet.Close
+	}
 	c := connection.New(gc, w.loopID(gc.EventLoop()), w.Protocol, &w.group)
-	gc.SetContext(c)
 	w.addConn(c)
+	gc.SetContext(c)
 	return nil, c.HandleOpen(w.OnConnect)
 }
 
@@ -56,6 +69,8 @@ func (h *eventHandler) OnClose(gc gnet.Conn, _ error) gnet.Action {
 	}
 	gc.SetContext(nil)
 	h.w.removeConn(c)
+	h.w.open.Add(-1)
+	fdbudget.Release()
 	c.HandleClose()
 	return gnet.None
 }

@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"os/signal"
@@ -38,6 +39,9 @@ func (w *Worker) Start() error {
 	opts := []gnet.Option{
 		gnet.WithNumEventLoop(w.Count),
 		gnet.WithReusePort(w.ReusePort),
+		// A restart must not wait a minute for the connections the last
+		// run closed itself (TIME_WAIT).
+		gnet.WithReuseAddr(true),
 		gnet.WithTCPNoDelay(gnet.TCPNoDelay),
 		gnet.WithLogLevel(logging.ErrorLevel),
 	}
@@ -46,6 +50,16 @@ func (w *Worker) Start() error {
 		err := gnet.Run(h, listenURL(w.address), opts...)
 		w.runErr = err
 		runErr <- err
+		if !w.stopping.Load() {
+			select {
+			case <-booted:
+				// The engine stopped by itself after it had started: the
+				// process must not live on without its listener.
+				w.logger().Error("worker: engine stopped unasked", "worker", w.Name, "error", err)
+				reportDeath(fmt.Errorf("worker %q (%s): engine stopped: %v", w.Name, w.socketName, err))
+			default:
+			}
+		}
 		close(w.runDone)
 	}()
 	select {
@@ -136,11 +150,23 @@ func forget(w *Worker) {
 var (
 	runMu   sync.Mutex
 	stopReq chan struct{}
+	deaths  = make(chan error, 1) // the first engine that stopped unasked
 )
+
+// reportDeath tells RunAll that a worker's engine stopped by itself.
+func reportDeath(err error) {
+	select {
+	case deaths <- err:
+	default: // one is enough: RunAll stops every worker
+	}
+}
 
 // RunAll starts every worker created with New and not started yet, then
 // blocks until SIGINT, SIGTERM or StopAll, and stops them all gracefully.
-// It returns the first start error, after stopping what had started.
+// It returns the first start error, after stopping what had started, or,
+// should a worker's event engine stop by itself, that error once the
+// other workers are stopped: a server must exit rather than live on
+// without its listener.
 func RunAll() error {
 	// Catch the signals before any worker starts, so that one arriving
 	// while OnWorkerStart runs stops the workers instead of the process.
@@ -167,9 +193,11 @@ func RunAll() error {
 	}
 	req := stopReq
 	runMu.Unlock()
+	var died error
 	select {
 	case <-sig:
 	case <-req:
+	case died = <-deaths:
 	}
 	stopWorkers(started)
 	runMu.Lock()
@@ -177,7 +205,7 @@ func RunAll() error {
 		stopReq = nil // a later RunAll waits afresh
 	}
 	runMu.Unlock()
-	return nil
+	return died
 }
 
 // StopAll stops every running worker gracefully and makes RunAll return.

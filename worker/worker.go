@@ -69,9 +69,10 @@ type Worker struct {
 	// StopTimeout bounds how long Stop lets connections finish (default 2 s).
 	StopTimeout time.Duration
 	// MaxConnections bounds the worker's open connections; one over it is
-	// closed as soon as it is accepted. Whatever it is set to, the
-	// process never holds more sockets and spooled files than its fd limit
-	// (RLIMIT_NOFILE) allows less a reserve (see DefaultFDReserve), so
+	// closed as soon as it is accepted, before OnConnect. Whatever it is
+	// set to, the process never holds more accepted sockets, spooled
+	// request bodies and files being served than its fd limit
+	// (RLIMIT_NOFILE) less a reserve (a sixteenth, at least 64), so
 	// accepting never fails for want of descriptors. 0: no bound of the
 	// worker's own.
 	MaxConnections int
@@ -115,6 +116,9 @@ type Worker struct {
 	addr     net.Addr
 	runDone  chan struct{}
 	runErr   error
+	open     atomic.Int64 // accepted connections not yet closed
+	refused  atomic.Int64 // connections closed at accept, over a limit
+	lastWarn atomic.Int64 // when a refusal was last logged, Unix seconds
 	stopOnce sync.Once
 
 	mu      sync.Mutex
@@ -143,8 +147,10 @@ func New(socketName string) (*Worker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w %q: %v", ErrBadAddress, socketName, err)
 	}
-	if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
-		return nil, fmt.Errorf("%w %q: port %q", ErrBadAddress, socketName, port)
+	if p, err := strconv.Atoi(port); err != nil {
+		return nil, fmt.Errorf("%w %q: port %q is not a number", ErrBadAddress, socketName, port)
+	} else if p < 0 || p > 65535 {
+		return nil, fmt.Errorf("%w %q: port %d out of range 0-65535", ErrBadAddress, socketName, p)
 	}
 	if host != "" && host != "localhost" && net.ParseIP(host) == nil {
 		return nil, fmt.Errorf("%w %q: host %q is not an IP address", ErrBadAddress, socketName, host)
@@ -211,7 +217,11 @@ func (w *Worker) prepare() error {
 	}
 	onMessage, err := w.scheme.adaptHandler(w.Protocol.Name(), w.OnMessage)
 	if err != nil {
-		return err
+		return fmt.Errorf("worker %q: %w", w.Name, err)
+	}
+	if r, ok := w.Protocol.(protocols.HandlerRequired); ok && r.RequiresHandler() && onMessage == nil {
+		return fmt.Errorf("worker %q (%s): OnMessage is nil, and every %s message needs an answer from it",
+			w.Name, w.socketName, w.Protocol.Name())
 	}
 	if w.Count <= 0 {
 		w.Count = runtime.NumCPU()
@@ -264,10 +274,35 @@ func (w *Worker) loopID(el gnet.EventLoop) int {
 	return id
 }
 
+// takeSlot counts one more open connection, or reports false when the
+// worker has MaxConnections open already.
+func (w *Worker) takeSlot() bool {
+	for {
+		n := w.open.Load()
+		if w.MaxConnections > 0 && n >= int64(w.MaxConnections) {
+			return false
+		}
+		if w.open.CompareAndSwap(n, n+1) {
+			return true
+		}
+	}
+}
+
 func (w *Worker) addConn(c *connection.TcpConnection) {
 	w.mu.Lock()
 	w.conns[c] = struct{}{}
 	w.mu.Unlock()
+}
+
+// refuse counts a connection closed at accept and logs it, at most once
+// every ten seconds.
+func (w *Worker) refuse(why string) {
+	n := w.refused.Add(1)
+	now := time.Now().Unix()
+	last := w.lastWarn.Load()
+	if now-last >= 10 && w.lastWarn.CompareAndSwap(last, now) {
+		w.logger().Warn("worker: refusing connections", "worker", w.Name, "reason", why, "refused so far", n)
+	}
 }
 
 func (w *Worker) removeConn(c *connection.TcpConnection) {

@@ -86,6 +86,10 @@ type Protocol struct {
 // NewProtocol returns a Protocol with the default limits and timeouts.
 func NewProtocol() *Protocol { return &Protocol{} }
 
+// RequiresHandler reports true: every request needs an answer
+// (protocols.HandlerRequired).
+func (p *Protocol) RequiresHandler() bool { return true }
+
 // Name returns "http".
 func (p *Protocol) Name() string { return "http" }
 
