@@ -4,12 +4,10 @@ import (
 	"errors"
 	"os"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/gnetworker/gnetworker/connection"
 	"github.com/gnetworker/gnetworker/protocols"
-	"github.com/gnetworker/gnetworker/timer"
 )
 
 // Default timeouts and limits of the http scheme. Each is a field of
@@ -93,9 +91,13 @@ func (p *Protocol) RequiresHandler() bool { return true }
 // Name returns "http".
 func (p *Protocol) Name() string { return "http" }
 
-// NewCodec returns the codec of one connection.
+// NewCodec returns the codec of one connection, whose header timeout
+// runs from now: a connection that never sends is closed like one that
+// sends half a head.
 func (p *Protocol) NewCodec(c protocols.Conn) protocols.Codec {
-	return &codec{proto: p, conn: c}
+	cd := &codec{proto: p, conn: c}
+	cd.armFor(timeoutHeader, p.headerTimeout())
+	return cd
 }
 
 func (p *Protocol) headerTimeout() time.Duration {
@@ -110,6 +112,20 @@ func (p *Protocol) idleTimeout() time.Duration {
 		return DefaultIdleTimeout
 	}
 	return p.IdleTimeout
+}
+
+func (p *Protocol) bodyTimeout() time.Duration {
+	if p.BodyTimeout == 0 {
+		return DefaultBodyTimeout
+	}
+	return p.BodyTimeout
+}
+
+func (p *Protocol) bodyMinRate() int64 {
+	if p.BodyMinRate == 0 {
+		return DefaultBodyMinRate
+	}
+	return int64(p.BodyMinRate)
 }
 
 // getParser takes a parser from the pool: connections hold one only while a
@@ -156,8 +172,9 @@ type codec struct {
 	continueSent bool
 }
 
-// Input measures the next request, arming the header timeout when its first
-// bytes arrive.
+// Input measures the next request and keeps the connection's deadline:
+// the header timeout while a head arrives, the body deadline while a body
+// does (see Protocol's fields).
 func (c *codec) Input(buf []byte) (int, error) {
 	if c.parser == nil {
 		c.parser = c.proto.getParser(c.conn.MaxPackageSize())
@@ -166,21 +183,21 @@ func (c *codec) Input(buf []byte) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if n == 0 && c.parser.Started() && !c.parser.HeaderComplete() {
-		if d := c.proto.headerTimeout(); d > 0 && !c.timeout.armedFor(timeoutHeader) {
-			c.arm(timeoutHeader, d)
+	switch {
+	case n > 0:
+		c.timeout.disarm() // complete: Decode follows
+	case c.parser.HeaderComplete():
+		c.armBody(int64(len(buf)) - int64(c.parser.headEnd))
+	case c.parser.Started():
+		// The first byte of a request line: on a keep-alive connection
+		// the idle wait ends and the head's own deadline starts. (On a
+		// new connection it runs from accept already.)
+		if !c.timeout.armedFor(timeoutHeader) {
+			c.armFor(timeoutHeader, c.proto.headerTimeout())
 		}
-	} else if n == 0 && c.parser.HeaderComplete() {
-		// A body is arriving: the idle timeout bounds each silence, so a
-		// client that stops (or dies) mid-body does not hold the
-		// connection and its partial body forever.
-		if d := c.proto.idleTimeout(); d > 0 {
-			c.arm(timeoutIdle, d)
-		} else {
-			c.timeout.disarm()
-		}
-	} else if c.timeout.armedFor(timeoutIdle) || n > 0 {
-		c.timeout.disarm()
+	default:
+		// Nothing but empty lines: they are silence, and whatever
+		// deadline runs keeps running.
 	}
 	return n, nil
 }
@@ -329,6 +346,9 @@ func (c *codec) encodeResponse(dst []byte, r *Response) ([]byte, error) {
 	case kind.streams():
 		c.streaming = kind
 		c.req = nil // a stream may last long: do not keep its request for reuse
+		// It has no deadline either: take the header timer scheduled at
+		// accept off the wheel, so that an idle stream holds no timer.
+		c.timeout.cancel()
 		if c.ec.head {
 			// A HEAD response has no body: it ends with its header.
 			c.finish(kind)
@@ -356,9 +376,7 @@ func (c *codec) finish(kind responseKind) {
 		c.closeAfter = true
 		return
 	}
-	if d := c.proto.idleTimeout(); d > 0 {
-		c.arm(timeoutIdle, d)
-	}
+	c.armFor(timeoutIdle, c.proto.idleTimeout())
 }
 
 // Connection is the connection the request arrived on (workerman's
@@ -366,102 +384,4 @@ func (c *codec) finish(kind responseKind) {
 func (r *Request) Connection() *connection.TcpConnection {
 	c, _ := r.conn.(*connection.TcpConnection)
 	return c
-}
-
-// timeoutKind says which timeout a deadline runs.
-type timeoutKind uint8
-
-const (
-	timeoutNone timeoutKind = iota
-	timeoutHeader
-	timeoutIdle
-)
-
-// deadline is a connection's one timeout on the timing wheel. Moving it
-// later (every keep-alive request does) only stores a number: when the wheel
-// timer fires early it re-arms itself for the rest, so requests cost no
-// wheel operations. When it expires the connection is closed (codec.expire).
-type deadline struct {
-	at       atomic.Int64 // expiry in Unix nanoseconds; 0 when disarmed
-	fireAt   atomic.Int64 // when the scheduled wheel timer fires
-	id       atomic.Uint64
-	released atomic.Bool
-	kind     timeoutKind // under the codec lock
-}
-
-func (d *deadline) armedFor(k timeoutKind) bool { return d.kind == k && d.at.Load() != 0 }
-
-// arm sets the connection's timeout to dur from now.
-func (c *codec) arm(k timeoutKind, dur time.Duration) {
-	d := &c.timeout
-	d.kind = k
-	at := deadlineNow(dur) + int64(dur)
-	d.at.Store(at)
-	if id := d.id.Load(); id != 0 {
-		if d.fireAt.Load() <= at {
-			return // the scheduled timer fires first and re-arms
-		}
-		if d.id.CompareAndSwap(id, 0) {
-			timer.Del(timer.ID(id))
-		}
-	}
-	c.schedule(dur)
-}
-
-// deadlineNow is the time to count a timeout of dur from, in Unix
-// nanoseconds. Timeouts of seconds need no finer clock than the Date
-// header's cached second (reading the clock costs ~50 ns here, per
-// response); short ones read it.
-func deadlineNow(dur time.Duration) int64 {
-	if dur >= 5*time.Second {
-		return currentDate().unix * int64(time.Second)
-	}
-	return time.Now().UnixNano()
-}
-
-func (d *deadline) disarm() {
-	d.kind = timeoutNone
-	d.at.Store(0)
-}
-
-func (c *codec) schedule(dur time.Duration) {
-	d := &c.timeout
-	d.fireAt.Store(time.Now().Add(dur).UnixNano())
-	id, err := timer.Once(dur, c.expire)
-	if err != nil {
-		return
-	}
-	if !d.id.CompareAndSwap(0, uint64(id)) {
-		timer.Del(id) // another timer is scheduled already
-		return
-	}
-	if d.released.Load() && d.id.CompareAndSwap(uint64(id), 0) {
-		timer.Del(id) // the connection closed meanwhile
-	}
-}
-
-// expire runs on the timer goroutine: it closes the connection once the
-// deadline has passed, or re-arms for the rest when it was moved later.
-func (c *codec) expire(id timer.ID) {
-	d := &c.timeout
-	if !d.id.CompareAndSwap(uint64(id), 0) || d.released.Load() {
-		return
-	}
-	at := d.at.Load()
-	if at == 0 {
-		return
-	}
-	if now := time.Now().UnixNano(); now < at {
-		c.schedule(time.Duration(at - now))
-		return
-	}
-	c.conn.CloseAsync()
-}
-
-func (d *deadline) release() {
-	d.released.Store(true)
-	d.at.Store(0)
-	if id := d.id.Swap(0); id != 0 {
-		timer.Del(timer.ID(id))
-	}
 }

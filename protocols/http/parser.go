@@ -150,6 +150,10 @@ type Parser struct {
 
 	// scanned counts the bytes the parser examined, to test the O(n) bound.
 	scanned int64
+
+	// bodyStart is when the body began to arrive (Unix nanoseconds; 0
+	// before), for the codec's body deadline.
+	bodyStart int64
 }
 
 // NewParser returns a parser enforcing l (zero fields take defaults).
@@ -176,6 +180,7 @@ func (p *Parser) Reset() {
 	p.connClose, p.connKeepAlive, p.expect100, p.chunked = false, false, false, false
 	p.contentLength = 0
 	p.bodySize, p.chunkStart, p.chunkEnd, p.overhead = 0, 0, 0, 0
+	p.bodyStart = 0
 }
 
 // Started reports that part of a request has arrived (beyond empty lines
