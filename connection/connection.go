@@ -344,6 +344,37 @@ func (c *TcpConnection) Close(data ...any) error {
 	return c.send(nil, false, true)
 }
 
+// CloseWhenIdle closes the connection at its protocol's next boundary: an
+// HTTP connection finishes the request it is receiving or answering, says
+// "Connection: close" in the answer and then closes, and an idle one
+// closes at once. A connection whose protocol has no boundaries
+// (protocols.Drainer) is closed as by Close. A worker's graceful stop
+// calls it on every connection.
+func (c *TcpConnection) CloseWhenIdle() {
+	d, ok := c.codec.(protocols.Drainer)
+	if !ok {
+		_ = c.Close()
+		return
+	}
+	c.mu.Lock()
+	if c.Status() != StatusEstablished {
+		c.mu.Unlock()
+		return
+	}
+	final, idle := d.Drain()
+	c.stageLocked(final)
+	if idle {
+		c.setStatus(StatusClosing)
+		c.closeAfterFlush = true
+		c.closeDeadline = c.closeDeadlineFromNow()
+	}
+	wake := c.needWakeLocked()
+	c.mu.Unlock()
+	if wake {
+		c.wakeLoop()
+	}
+}
+
 // Destroy closes the connection at once, dropping queued output.
 func (c *TcpConnection) Destroy() {
 	c.mu.Lock()

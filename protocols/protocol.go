@@ -110,6 +110,20 @@ type FailureReplier interface {
 	FailureReply() []byte
 }
 
+// Drainer is implemented by codecs whose conversations have boundaries
+// (HTTP's requests), so that a graceful stop ends a connection at the next
+// one rather than in the middle of a message.
+type Drainer interface {
+	// Drain asks the codec to end the conversation at its next boundary:
+	// the message being received, and its answer, complete, and the answer
+	// tells the peer that the connection closes (CloseAfterWrite then
+	// reports true). It returns bytes to write first (a stream's
+	// terminator) and whether the connection is at a boundary now, and
+	// may close as soon as they are written. It is called with the codec
+	// lock held, from any goroutine.
+	Drain() (final []byte, idle bool)
+}
+
 // HandlerRequired is implemented by protocols whose every message needs an
 // answer from the application (HTTP): a worker of such a protocol refuses
 // to start without OnMessage, rather than accept requests it would never

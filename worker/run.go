@@ -13,6 +13,8 @@ import (
 
 	"github.com/panjf2000/gnet/v2"
 	"github.com/panjf2000/gnet/v2/pkg/logging"
+
+	"github.com/gnetworker/gnetworker/connection"
 )
 
 // Start binds the worker's address and serves it in the background. It
@@ -90,10 +92,12 @@ func (w *Worker) pinPort() error {
 	return ln.Close()
 }
 
-// Stop stops the worker gracefully: new connections are refused, every open
-// connection is closed once its pending output is written (those still open
-// after StopTimeout are closed anyway, each with its OnClose), then
-// OnWorkerStop runs. It blocks until all that is done. Do not call it from
+// Stop stops the worker gracefully: new connections are refused, and every
+// open connection is closed at its protocol's next boundary, once its
+// pending output is written (connection.CloseWhenIdle: an HTTP request
+// still arriving is finished and answered, idle connections close at
+// once, streams end cleanly). Those still open after StopTimeout are
+// closed anyway, each with its OnClose. Then OnWorkerStop runs. It blocks until all that is done. Do not call it from
 // a callback of this worker's connections: call StopAll there.
 func (w *Worker) Stop() error {
 	if !w.started.Load() {
@@ -112,13 +116,13 @@ func (w *Worker) stop() {
 		drained = make(chan struct{})
 		w.drained = drained
 	}
-	conns := make([]interface{ Close(...any) error }, 0, len(w.conns))
+	conns := make([]*connection.TcpConnection, 0, len(w.conns))
 	for c := range w.conns {
 		conns = append(conns, c)
 	}
 	w.mu.Unlock()
 	for _, c := range conns {
-		_ = c.Close()
+		c.CloseWhenIdle()
 	}
 	if drained != nil {
 		select {

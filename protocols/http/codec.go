@@ -170,6 +170,7 @@ type codec struct {
 	owed         bool         // a request was dispatched and its response is not complete
 	closeAfter   bool
 	continueSent bool
+	draining     bool // the worker stops: the request in progress is the last
 }
 
 // Input measures the next request and keeps the connection's deadline:
@@ -221,7 +222,7 @@ func (c *codec) Decode(pkg []byte) (any, error) {
 	c.owed = true
 	c.continueSent = false
 	c.streaming = kindComplete
-	c.ec = encodeContext{head: req.Method() == "HEAD", http10: req.version == 10, keepAlive: req.KeepAlive()}
+	c.ec = encodeContext{head: req.Method() == "HEAD", http10: req.version == 10, keepAlive: req.KeepAlive() && !c.draining}
 	c.timeout.disarm()
 	return req, nil
 }
@@ -245,6 +246,33 @@ var continueReply = []byte("HTTP/1.1 100 Continue\r\n\r\n")
 
 // CloseAfterWrite reports that the last response ends the connection.
 func (c *codec) CloseAfterWrite() bool { return c.closeAfter }
+
+// Drain ends the connection after the request in progress, if any
+// (protocols.Drainer): a graceful stop lets a request whose body is still
+// arriving finish and get its answer, with "Connection: close".
+func (c *codec) Drain() ([]byte, bool) {
+	c.draining = true
+	switch {
+	case c.streaming != kindComplete:
+		// A stream ends cleanly: a chunked one with its last chunk, an
+		// event stream (delimited by the close) as it is.
+		var final []byte
+		if c.streaming == kindChunked && !c.ec.head {
+			final = lastChunk
+		}
+		c.ec.keepAlive = false
+		c.finish(c.streaming)
+		return final, true
+	case c.owed || c.file != nil:
+		c.ec.keepAlive = false // finish closes after the answer
+		return nil, false
+	case c.parser != nil && c.parser.Started():
+		return nil, false // Decode sees draining
+	}
+	return nil, true
+}
+
+var lastChunk = []byte("0\r\n\r\n")
 
 // FailureReply answers 500 when the handler panicked before answering.
 func (c *codec) FailureReply() []byte {
