@@ -49,6 +49,11 @@ func (h *eventHandler) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 	c := connection.New(gc, w.loopID(gc.EventLoop()), w.Protocol, &w.group)
 	w.addConn(c)
 	gc.SetContext(c)
+	if w.stopping.Load() {
+		// Stop began after the check above and may have listed the open
+		// connections before this one was added: close it like them.
+		c.CloseWhenIdle()
+	}
 	return nil, c.HandleOpen(w.OnConnect)
 }
 

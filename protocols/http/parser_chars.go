@@ -174,14 +174,18 @@ func reqValidTarget(method, t []byte) bool {
 	case '/':
 		return true
 	case '*':
-		return len(t) == 1
+		// asterisk-form is for OPTIONS (RFC 9112 section 3.2.4), and for
+		// the SSDP methods of UPnP, M-SEARCH and NOTIFY, as llhttp allows.
+		return len(t) == 1 && (string(method) == "OPTIONS" || string(method) == "M-SEARCH" || string(method) == "NOTIFY")
 	}
 	if !(t[0] >= 'a' && t[0] <= 'z' || t[0] >= 'A' && t[0] <= 'Z') {
 		return false
 	}
 	for i := 1; i < len(t); i++ {
 		if t[i] == ':' {
-			return true
+			// "host:port" is authority-form, for CONNECT alone (RFC 9112
+			// section 3.2.3), though it parses as a scheme and a path.
+			return !reqAllDigits(t[i+1:])
 		}
 		if !reqSchemeChar[t[i]] {
 			return false
@@ -258,4 +262,14 @@ func reqScanFieldValue(b []byte, i int) int {
 		}
 	}
 	return len(b)
+}
+
+// reqAllDigits reports whether b is empty or only ASCII digits.
+func reqAllDigits(b []byte) bool {
+	for _, c := range b {
+		if !reqIsDigit(c) {
+			return false
+		}
+	}
+	return true
 }
