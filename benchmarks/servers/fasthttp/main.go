@@ -1,6 +1,7 @@
 // Command fasthttp is the fasthttp comparison server, with the same routes
 // as the net/http one: GET /, GET /json, POST /post, GET /sse (a streamed
-// body, fasthttp's way to do SSE) and GET /publish.
+// body, fasthttp's way to do SSE) and GET /publish. With -echo it answers
+// every request with its echo (echo.go) instead.
 package main
 
 import (
@@ -16,6 +17,7 @@ import (
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "listen address")
+	echoMode := flag.Bool("echo", false, "answer every request with its echo (strictness phase)")
 	flag.Parse()
 	common.RaiseNoFile()
 	h := common.NewChanHub()
@@ -61,6 +63,9 @@ func main() {
 		default:
 			ctx.SetStatusCode(404)
 		}
+	}
+	if *echoMode {
+		handler = echo
 	}
 	s := &fasthttp.Server{Handler: handler, Name: "fasthttp"}
 	log.Fatal(s.ListenAndServe(*addr))

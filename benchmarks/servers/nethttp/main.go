@@ -1,7 +1,9 @@
 // Command nethttp is the net/http baseline: GET / (plaintext), GET /json,
 // POST /post (answers the body's length), GET /sse (an event stream, one
 // goroutine and channel per client, the idiomatic net/http way) and
-// GET /publish (sends one 64-byte event to every SSE client).
+// GET /publish (sends one 64-byte event to every SSE client). With -echo it
+// answers every request with common.StdEcho instead, for the strictness
+// phase.
 package main
 
 import (
@@ -17,8 +19,12 @@ import (
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "listen address")
+	echo := flag.Bool("echo", false, "answer every request with its echo (strictness phase)")
 	flag.Parse()
 	common.RaiseNoFile()
+	if *echo {
+		log.Fatal(http.ListenAndServe(*addr, http.HandlerFunc(common.StdEcho)))
+	}
 	h := common.NewChanHub()
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
