@@ -230,6 +230,9 @@ func attackJSONArray(ctx context.Context, h *harness, r *result) error {
 	} else {
 		r.what = fmt.Sprintf("no answer within %.1f s: %v", answered.Seconds(), rerr)
 	}
+	if rerr == nil {
+		r.figure("answer: %d %q", status, string(resp.body[:min(len(resp.body), 80)]))
+	}
 	r.check("refused with 400", status == 400, "status %d (%s sent in %.1f s)", status, mib(int64(len(body))), sent.Sub(start).Seconds())
 	r.check("refused quickly", rerr == nil && answered < time.Second, "answered %s after the last byte (limit 1 s)", ms(answered))
 	r.check("loop not stalled", r.probes.n > 0 && r.probes.max < time.Second,
