@@ -123,7 +123,9 @@ func (c *TcpConnection) readInput(buf []byte) {
 			break
 		}
 		off += n
-		c.dispatch(msg)
+		if msg != nil { // nil: the codec absorbed a piece (protocols.Codec)
+			c.dispatch(msg)
+		}
 	}
 	rest := data[off:]
 	if len(rest) > c.MaxPackageSize() && c.Status() == StatusEstablished {

@@ -54,7 +54,10 @@ type Codec interface {
 	// the connection must be closed.
 	Input(buf []byte) (int, error)
 	// Decode turns one complete package into a message. pkg is only valid
-	// during the call.
+	// during the call. A nil message (untyped) means the package was a
+	// piece the codec absorbed into its own state, and nothing is
+	// dispatched: HTTP writes a large request body to a file piece by piece
+	// as it arrives, then delivers the request with the last piece.
 	Decode(pkg []byte) (any, error)
 	// Encode appends the wire form of msg to dst and returns the result.
 	Encode(dst []byte, msg any) ([]byte, error)

@@ -79,6 +79,7 @@ type Protocol struct {
 	AllowConnect bool
 
 	parsers sync.Pool
+	budget  bodyBudget
 }
 
 // NewProtocol returns a Protocol with the default limits and timeouts.
@@ -188,7 +189,8 @@ func (c *codec) Input(buf []byte) (int, error) {
 	case n > 0:
 		c.timeout.disarm() // complete: Decode follows
 	case c.parser.HeaderComplete():
-		c.armBody(int64(len(buf)) - int64(c.parser.headEnd))
+		c.armBody(c.parser.bodyReceived(buf))
+		return c.holdOrSpool(buf)
 	case c.parser.Started():
 		// The first byte of a request line: on a keep-alive connection
 		// the idle wait ends and the head's own deadline starts. (On a
@@ -203,20 +205,64 @@ func (c *codec) Input(buf []byte) (int, error) {
 	return n, nil
 }
 
-// Decode builds the Request of the package Input measured.
+// Decode builds the Request of the package Input measured, or takes a
+// piece of a body being spooled (and then returns no message).
 func (c *codec) Decode(pkg []byte) (any, error) {
-	// Reuse the previous request: its response is complete and its handler
-	// has returned (dispatch is sequential), so nothing may use it now.
+	if c.parser.spool != nil {
+		return c.decodeSpooled(pkg)
+	}
+	if c.parser.headEnd < int32(len(pkg)) && !c.fitsInMemory(pkg) {
+		// The whole request arrived at once (it had waited behind a
+		// pipelined one), but its body is still too large to keep.
+		if err := c.startSpool(); err != nil {
+			return nil, err
+		}
+		return c.decodeSpooled(pkg)
+	}
+	req := c.takeRequest()
+	reserved := c.parser.reserved
+	if err := c.parser.Decode(pkg, req); err != nil {
+		return nil, err
+	}
+	req.reserved = reserved
+	c.dropParser()
+	return c.dispatchable(req)
+}
+
+// takeRequest returns the previous request for reuse, or a new one: the
+// previous one's response is complete and its handler has returned
+// (dispatch is sequential), so nothing may use it now.
+func (c *codec) takeRequest() *Request {
 	req := c.spare
 	c.spare = nil
 	if req == nil {
 		req = new(Request)
 	}
-	if err := c.parser.Decode(pkg, req); err != nil {
-		return nil, err
+	return req
+}
+
+// dropParser gives the parser back, with whatever it still holds.
+func (c *codec) dropParser() {
+	p := c.parser
+	if p == nil {
+		return
 	}
-	c.proto.putParser(c.parser)
 	c.parser = nil
+	c.proto.unreserve(p.reserved)
+	p.reserved = 0
+	if p.pending != nil {
+		p.pending.endBody(c.proto)
+	}
+	c.proto.putParser(p) // closes a spool file still held
+}
+
+// dispatchable makes a decoded request the one being answered.
+func (c *codec) dispatchable(req *Request) (any, error) {
+	if req.Method() == "CONNECT" && !c.proto.AllowConnect {
+		req.endBody(c.proto)
+		c.spare = req
+		return nil, errConnectUnsupported
+	}
 	req.setConn(c.conn)
 	c.req = req
 	c.owed = true
@@ -289,11 +335,11 @@ var internalErrorReply = []byte("HTTP/1.1 500 Internal Server Error\r\nConnectio
 // Release frees the parser and the timeout and stops a file being sent.
 func (c *codec) Release() {
 	c.timeout.release()
-	c.req, c.spare = nil, nil
-	if c.parser != nil {
-		c.proto.putParser(c.parser)
-		c.parser = nil
+	if c.req != nil {
+		c.req.endBody(c.proto)
 	}
+	c.req, c.spare = nil, nil
+	c.dropParser()
 	if c.file != nil {
 		c.file.stop()
 		c.file = nil
@@ -373,7 +419,12 @@ func (c *codec) encodeResponse(dst []byte, r *Response) ([]byte, error) {
 		// The final response is still owed.
 	case kind.streams():
 		c.streaming = kind
-		c.req = nil // a stream may last long: do not keep its request for reuse
+		// A stream may last long: its request's body and temporary files
+		// are freed now, and the request is not kept for reuse.
+		if c.req != nil {
+			c.req.endBody(c.proto)
+			c.req = nil
+		}
 		// It has no deadline either: take the header timer scheduled at
 		// accept off the wheel, so that an idle stream holds no timer.
 		c.timeout.cancel()
@@ -397,6 +448,7 @@ func (c *codec) encodeResponse(dst []byte, r *Response) ([]byte, error) {
 func (c *codec) finish(kind responseKind) {
 	c.owed = false
 	if c.req != nil {
+		c.req.endBody(c.proto)
 		c.spare, c.req = c.req, nil
 	}
 	c.streaming = kindComplete

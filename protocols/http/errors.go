@@ -15,12 +15,20 @@ type Error struct {
 	// Reason says what was wrong with the request.
 	Reason string
 
-	reply []byte
+	reply      []byte
+	retryAfter int // seconds; 0: no Retry-After
 }
 
 // newParseError builds an Error with its reply rendered once.
 func newParseError(status int, reason string) *Error {
 	e := &Error{Status: status, Reason: reason}
+	e.reply = e.render()
+	return e
+}
+
+// newRetryError builds an Error whose reply carries Retry-After.
+func newRetryError(status int, reason string, retryAfter int) *Error {
+	e := &Error{Status: status, Reason: reason, retryAfter: retryAfter}
 	e.reply = e.render()
 	return e
 }
@@ -46,6 +54,10 @@ func (e *Error) render() []byte {
 	b = strconv.AppendInt(b, int64(e.Status), 10)
 	b = append(b, ' ')
 	b = append(b, parseErrorStatusText(e.Status)...)
+	if e.retryAfter > 0 {
+		b = append(b, "\r\nRetry-After: "...)
+		b = strconv.AppendInt(b, int64(e.retryAfter), 10)
+	}
 	b = append(b, "\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: "...)
 	b = strconv.AppendInt(b, int64(len(e.Reason)), 10)
 	b = append(b, "\r\n\r\n"...)
@@ -72,8 +84,12 @@ func parseErrorStatusText(status int) string {
 		return "Expectation Failed"
 	case 431:
 		return "Request Header Fields Too Large"
+	case 500:
+		return "Internal Server Error"
 	case 501:
 		return "Not Implemented"
+	case 503:
+		return "Service Unavailable"
 	case 505:
 		return "HTTP Version Not Supported"
 	}
@@ -125,3 +141,15 @@ var (
 	errReqChunkExtLong   = newParseError(400, "chunk extensions or framing overhead too large")
 	errReqChunkDataEnd   = newParseError(400, "chunk data not terminated by CRLF")
 )
+
+// errConnectUnsupported answers CONNECT on a Protocol without AllowConnect.
+var errConnectUnsupported = newParseError(501, "CONNECT is not supported by this server")
+
+// errSpoolUnavailable answers a body that must be spooled when the worker
+// holds MaxSpoolFiles already, or the process has no descriptor to spare:
+// the client may try again shortly.
+var errSpoolUnavailable = newRetryError(503, "the server is busy with other uploads; try again later", 5)
+
+// errSpoolFailed answers a body whose temporary file could not be written
+// (a full disk, a missing TempDir).
+var errSpoolFailed = newParseError(500, "the request body could not be stored")

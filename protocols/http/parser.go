@@ -154,6 +154,16 @@ type Parser struct {
 	// bodyStart is when the body began to arrive (Unix nanoseconds; 0
 	// before), for the codec's body deadline.
 	bodyStart int64
+	// consumed counts the bytes the codec took off the front of the
+	// buffer while spooling the body (see parser_spool.go).
+	consumed int64
+	// reserved is the body memory this request holds of its Protocol's
+	// MaxBodyMemory budget (see body_spool.go).
+	reserved int64
+	// spool is the file the body is written to, when it is spooled, and
+	// pending the request whose head was decoded with the first piece.
+	spool   *spoolFile
+	pending *Request
 }
 
 // NewParser returns a parser enforcing l (zero fields take defaults).
@@ -180,7 +190,9 @@ func (p *Parser) Reset() {
 	p.connClose, p.connKeepAlive, p.expect100, p.chunked = false, false, false, false
 	p.contentLength = 0
 	p.bodySize, p.chunkStart, p.chunkEnd, p.overhead = 0, 0, 0, 0
-	p.bodyStart = 0
+	p.bodyStart, p.consumed, p.reserved = 0, 0, 0
+	p.spool.close() // the codec hands it on or closes it first; this is for safety
+	p.spool, p.pending = nil, nil
 }
 
 // Started reports that part of a request has arrived (beyond empty lines

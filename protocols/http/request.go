@@ -45,6 +45,9 @@ type Request struct {
 	chunked     bool
 	targetSplit bool
 
+	// reserved is what the body holds of the Protocol's MaxBodyMemory.
+	reserved int64
+
 	fields []reqField
 
 	conn any
@@ -67,7 +70,9 @@ type requestExt struct {
 	files    []*UploadedFile
 	formErr  error
 	ctx      any
+	body     *spoolFile // the body's temporary file, when spooled
 
+	bodyLoaded  bool // a spooled body was read into buf for RawBody
 	queryParsed bool
 	formParsed  bool
 }
@@ -93,6 +98,8 @@ func (e *requestExt) reset() {
 	e.files = e.files[:0]
 	e.formErr = nil
 	e.ctx = nil
+	e.body.close() // endBody closed it already; this is for safety
+	e.body, e.bodyLoaded = nil, false
 }
 
 // trailerFields returns the trailer fields, nil when there are none.
@@ -124,6 +131,10 @@ func (r *Request) load(p *Parser, pkg []byte) {
 		r.keepAlive = p.connKeepAlive && !p.connClose
 	}
 	r.fields = append(r.fields[:0], p.fields...)
+	if len(pkg) == int(p.headEnd) {
+		r.bodyStart, r.bodyEnd = p.headEnd, p.headEnd // the head alone
+		return
+	}
 	if len(p.trailers) > 0 {
 		e := r.extension()
 		e.trailers = append(e.trailers[:0], p.trailers...)
@@ -162,9 +173,13 @@ func (r *Request) reset() {
 }
 
 // Clone returns a copy of r that owns its bytes, for keeping a request
-// beyond its response (the connection reuses r for its next request).
+// beyond its response (the connection reuses r for its next request). A
+// spooled body is read into memory for it.
 // The query and body already parsed are copied too, not parsed again.
 func (r *Request) Clone() *Request {
+	if r.spooled() != nil {
+		r.RawBody() // the clone owns its bytes: a spooled body is copied in
+	}
 	c := &Request{
 		buf:         append([]byte(nil), r.buf...),
 		headStart:   r.headStart,
@@ -531,11 +546,22 @@ func (r *Request) Cookie(name string) string {
 func (r *Request) RawHead() []byte { return r.buf[r.headStart:r.headEnd:r.headEnd] }
 
 // RawBody returns the body: for a chunked request the decoded data of all
-// chunks. Do not modify it.
-func (r *Request) RawBody() []byte { return r.buf[r.bodyStart:r.bodyEnd:r.bodyEnd] }
+// chunks. Do not modify it. A spooled body (BodySpooled) is read from its
+// file into memory on the first call; prefer Body to stream it.
+func (r *Request) RawBody() []byte {
+	if r.ext != nil && r.ext.body != nil {
+		r.loadSpooledBody()
+	}
+	return r.buf[r.bodyStart:r.bodyEnd:r.bodyEnd]
+}
 
 // ContentLength returns the length of the (decoded) body.
-func (r *Request) ContentLength() int64 { return int64(r.bodyEnd - r.bodyStart) }
+func (r *Request) ContentLength() int64 {
+	if s := r.spooled(); s != nil {
+		return s.size
+	}
+	return int64(r.bodyEnd - r.bodyStart)
+}
 
 // Chunked reports whether the body was sent with chunked transfer coding.
 func (r *Request) Chunked() bool { return r.chunked }
