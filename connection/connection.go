@@ -154,6 +154,7 @@ type TcpConnection struct {
 	pollShift    uint8       // loop-only: the poll's backoff, 1 ms << (pollShift-1); 0 when not polling
 	closeAsked   atomic.Bool // CloseAsync was called; the loop carries it out
 	closed       bool        // loop-only: HandleClose ran
+	discardIn    bool        // loop-only: input is dropped (see MaxStalledInput)
 
 	// Under mu.
 	inCallback      bool // the loop runs this connection now and flushes after

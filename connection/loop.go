@@ -49,10 +49,11 @@ func (c *TcpConnection) run(buf []byte) gnet.Action {
 		c.mu.Unlock()
 	}
 	switch {
-	case c.Status() != StatusEstablished:
-		// Closing: nothing more is parsed, so what the peer still sends is
-		// dropped as it arrives (gnet cannot pause reading). Keeping it
-		// would let a peer that sends without reading grow the process.
+	case c.Status() != StatusEstablished || c.discardIn:
+		// Closing, or ending after what is owed: nothing more is parsed,
+		// so what the peer still sends is dropped as it arrives (gnet
+		// cannot pause reading). Keeping it would let a peer that sends
+		// without reading grow the process.
 		putBuffer(c.in)
 		c.in = nil
 	case len(buf) > 0 || c.in != nil:
@@ -128,11 +129,14 @@ func (c *TcpConnection) readInput(buf []byte) {
 		}
 	}
 	rest := data[off:]
-	if len(rest) > c.MaxPackageSize() && c.Status() == StatusEstablished {
+	switch {
+	case len(rest) > c.MaxPackageSize() && c.Status() == StatusEstablished:
 		c.fail(CodeProtocol, ErrPackageTooLarge)
+	case c.stalled && len(rest) > MaxStalledInput:
+		c.overflowStall()
 	}
-	if c.Status() != StatusEstablished {
-		rest = nil // closing: what is left will never be parsed
+	if c.Status() != StatusEstablished || c.discardIn {
+		rest = nil // what is left will never be parsed
 	}
 	switch {
 	case owned:
@@ -145,6 +149,34 @@ func (c *TcpConnection) readInput(buf []byte) {
 		putBuffer(c.in)
 		c.in = nil
 	}
+}
+
+// MaxStalledInput bounds what a connection keeps of its peer's input
+// while its request/response protocol cannot take more (a response is
+// owed: a handler answers later, or a stream runs). gnet reads on
+// regardless, and the bytes wait unparsed; past this bound the connection
+// ends after what it owes (protocols.Drainer) and drops further input, or
+// closes at once when its protocol has no such boundary.
+const MaxStalledInput = 64 << 10
+
+// overflowStall ends a connection whose stalled input went over
+// MaxStalledInput.
+func (c *TcpConnection) overflowStall() {
+	d, ok := c.codec.(protocols.Drainer)
+	if !ok {
+		c.fail(CodeProtocol, ErrPackageTooLarge)
+		return
+	}
+	c.mu.Lock()
+	final, idle := d.Drain()
+	c.stageLocked(final)
+	c.discardIn = true
+	if idle {
+		c.setStatus(StatusClosing)
+		c.closeAfterFlush = true
+		c.closeDeadline = c.closeDeadlineFromNow()
+	}
+	c.mu.Unlock()
 }
 
 // nextMessage asks the codec for the next package in data and decodes it:
