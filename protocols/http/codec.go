@@ -144,8 +144,14 @@ func (p *Protocol) getParser(maxBody int) *Parser {
 
 func (p *Protocol) putParser(ps *Parser) {
 	ps.Reset()
+	if cap(ps.chunks) > maxPooledChunks {
+		ps.chunks = nil // a body of many small chunks must not pin its spans
+	}
 	p.parsers.Put(ps)
 }
+
+// maxPooledChunks bounds the chunk spans a pooled parser keeps room for.
+const maxPooledChunks = 256
 
 // codec is one HTTP connection's state. Its methods run under the
 // connection's codec lock (see package protocols), so it needs no locking;
