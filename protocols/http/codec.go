@@ -415,7 +415,7 @@ func (c *codec) encodeResponse(dst []byte, r *Response) ([]byte, error) {
 	out, kind, err := appendResponse(dst, r, ec)
 	if err != nil {
 		if f != nil {
-			_ = f.Close()
+			closeServed(f)
 		}
 		return dst, err
 	}
@@ -442,7 +442,7 @@ func (c *codec) encodeResponse(dst []byte, r *Response) ([]byte, error) {
 		c.file = startFilePump(c.conn, f, off, n, c.proto.idleTimeout())
 	default:
 		if f != nil {
-			_ = f.Close()
+			closeServed(f)
 		}
 		c.finish(kindComplete)
 	}

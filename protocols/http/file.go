@@ -8,6 +8,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/gnetworker/gnetworker/internal/fdbudget"
 )
 
 // inlineFileLimit is the size below which a file's bytes are read into the
@@ -58,17 +60,21 @@ func prepareFile(r *Response, ifModifiedSince, rangeHeader string) (head *Respon
 		return r, nil, 0, 0, nil
 	}
 	spec := *r.file
+	if !fdbudget.Acquire() {
+		return busyResponse, nil, 0, 0, errNoDescriptor
+	}
 	f, err = os.Open(spec.path)
 	if err != nil {
+		fdbudget.Release()
 		return fileErrorResponse(err), nil, 0, 0, err
 	}
 	st, err := f.Stat()
 	if err != nil {
-		f.Close()
+		closeServed(f)
 		return fileErrorResponse(err), nil, 0, 0, err
 	}
 	if !st.Mode().IsRegular() {
-		f.Close()
+		closeServed(f)
 		err = &fs.PathError{Op: "open", Path: spec.path, Err: errNotRegularFile}
 		return fileErrorResponse(err), nil, 0, 0, err
 	}
@@ -102,7 +108,7 @@ func prepareFile(r *Response, ifModifiedSince, rangeHeader string) (head *Respon
 	if head.status == 200 {
 		if ims, ok := parseHTTPDate(strings.TrimSpace(ifModifiedSince)); ok && ifModifiedSince != "" &&
 			!st.ModTime().Truncate(1e9).After(ims) {
-			f.Close()
+			closeServed(f)
 			head.status = 304
 			return head, nil, 0, 0, nil
 		}
@@ -115,7 +121,7 @@ func prepareFile(r *Response, ifModifiedSince, rangeHeader string) (head *Respon
 			head.headers = append(head.headers, headerField{"Content-Range",
 				"bytes " + strconv.FormatInt(first, 10) + "-" + strconv.FormatInt(last, 10) + "/" + strconv.FormatInt(total, 10)})
 		case rangeUnsatisfiable:
-			f.Close()
+			closeServed(f)
 			head.status = 416
 			head.headers = append(head.headers, headerField{"Content-Range", "bytes */" + strconv.FormatInt(total, 10)})
 			return head, nil, 0, 0, nil
@@ -128,7 +134,7 @@ func prepareFile(r *Response, ifModifiedSince, rangeHeader string) (head *Respon
 	if n < inlineFileLimit {
 		buf := make([]byte, n)
 		_, err = io.ReadFull(io.NewSectionReader(f, off, n), buf)
-		f.Close()
+		closeServed(f)
 		if err != nil {
 			return fileErrorResponse(err), nil, 0, 0, err
 		}
@@ -231,3 +237,17 @@ func parseRangeInt(s string) (int64, bool) {
 	}
 	return v, true
 }
+
+// closeServed closes a file opened by prepareFile and gives its descriptor
+// back to the process's budget.
+func closeServed(f *os.File) {
+	_ = f.Close()
+	fdbudget.Release()
+}
+
+// errNoDescriptor: the process's descriptor budget is spent, so a file is
+// not opened (opening it could starve the acceptor; see internal/fdbudget).
+var errNoDescriptor = errors.New("http: no file descriptor to spare for the file")
+
+// busyResponse answers a file request while no descriptor is to spare.
+var busyResponse = NewResponse(503, map[string]string{"Content-Type": "text/plain", "Retry-After": "5"}, "Service Unavailable")

@@ -33,7 +33,7 @@ func startFilePump(conn protocols.Conn, f *os.File, off, n int64, stall time.Dur
 	fp := &filePump{remaining: n}
 	tc, ok := conn.(*connection.TcpConnection)
 	if !ok {
-		_ = f.Close()
+		closeServed(f)
 		return fp
 	}
 	go fp.run(tc, f, off, n, stall)
@@ -49,7 +49,7 @@ func (fp *filePump) sent(k int) bool {
 func (fp *filePump) stop() { fp.stopped.Store(true) }
 
 func (fp *filePump) run(c *connection.TcpConnection, f *os.File, off, n int64, stall time.Duration) {
-	defer f.Close()
+	defer closeServed(f)
 	buf := make([]byte, min(n, filePieceSize))
 	wait := time.Millisecond
 	// While waiting for the peer to read, the last buffered size seen and

@@ -25,6 +25,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/gnetworker/gnetworker/connection"
+	"github.com/gnetworker/gnetworker/internal/fdbudget"
 	"github.com/gnetworker/gnetworker/protocols/http"
 	"github.com/gnetworker/gnetworker/timer"
 	"github.com/gnetworker/gnetworker/worker"
@@ -362,6 +363,12 @@ func TestServerFiles(t *testing.T) {
 	const size = 5 << 20
 	path, content := writeTempFile(t, size)
 	dir := filepath.Dir(path)
+	budget := fdbudget.InUse()
+	t.Cleanup(func() {
+		// Every served file's descriptor went back to the budget (the
+		// worker has stopped: its connections' did too).
+		assert.Equal(t, budget, fdbudget.InUse())
+	})
 
 	_, addr := startServer(t, func(c *connection.TcpConnection, req *http.Request) {
 		p := path
