@@ -237,3 +237,25 @@ func TestServerBodyMemoryBudget(t *testing.T) {
 	require.Eventually(t, func() bool { m, s := http.BodyBudgetInUse(proto); return m == 0 && s == 0 }, 5*time.Second, 10*time.Millisecond,
 		"the budget is whole again")
 }
+
+// A handler that panics on a spooled body still leaves no file behind.
+func TestServerSpoolFreedAfterPanic(t *testing.T) {
+	var proto *http.Protocol
+	_, addr := startServer(t, func(c *connection.TcpConnection, req *http.Request) {
+		panic("handler bug")
+	}, func(w *worker.Worker) {
+		proto = httpProto(w)
+		proto.TempDir = t.TempDir()
+	})
+	body := randomBody(2 << 20)
+	conn := dial(t, addr)
+	_, err := fmt.Fprintf(conn, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n", len(body))
+	require.NoError(t, err)
+	writeSlowly(t, conn, body, 64<<10)
+	resp, _ := readResponse(t, bufio.NewReader(conn), "POST")
+	assert.Equal(t, 500, resp.StatusCode)
+	require.Eventually(t, func() bool {
+		m, s := http.BodyBudgetInUse(proto)
+		return m == 0 && s == 0 && openSpoolFiles(t) == 0
+	}, 5*time.Second, 10*time.Millisecond, "the spool file is closed")
+}
