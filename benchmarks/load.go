@@ -156,6 +156,10 @@ func request(sc *scenario) []byte {
 	return b.Bytes()
 }
 
+// errNoResponse is a load run in which no response completed, as when
+// something else on the machine starved the load generator.
+var errNoResponse = errors.New("no response completed in the run")
+
 var errChunked = errors.New("chunked responses are not supported by the built-in load generator")
 
 // readResponse reads one response (status line, headers, Content-Length

@@ -1,12 +1,14 @@
-// Command benchmarks measures gnetworker against net/http, fasthttp and a
-// raw gnet upper bound: plaintext, pipelining, JSON and POST throughput,
-// idle SSE memory per connection, SSE fan-out latency to 10,000 clients, and
-// the timer wheel against time.AfterFunc. Every server runs as its own
-// process on 127.0.0.1; runs are interleaved over rounds and reported as
-// medians in RESULTS.md with PNG charts. See README.md.
+// Command benchmarks measures gnetworker against net/http, fasthttp, the
+// event-loop servers nbio and hertz, and a raw gnet upper bound: plaintext,
+// pipelining, JSON and POST throughput, core scaling, idle SSE memory per
+// connection, SSE fan-out latency to 10,000 clients, strictness on raw
+// requests, instructions per request, and the timer wheel against
+// time.AfterFunc. Every server runs as its own process on 127.0.0.1; runs
+// are interleaved over rounds and reported as medians in RESULTS.md with
+// PNG charts. See README.md.
 //
-//	go run .                 # the full run (about 12 minutes)
-//	go run . -quick          # under 2 minutes
+//	go run .                 # the full run (about 15 minutes)
+//	go run . -quick          # about 4 minutes
 //	go run . -scenario pipeline-16,sse-fanout
 package main
 
@@ -32,6 +34,9 @@ const (
 	kindSSEIdle
 	kindSSEFanout
 	kindTimer
+	kindScaling
+	kindStrict
+	kindInstr
 )
 
 // scenario is one measured situation.
@@ -53,39 +58,12 @@ var scenarios = []*scenario{
 	{Name: "pipeline-16", Title: "plaintext, 256 connections, 16-deep pipelining", Conns: 256, Depth: 16, Method: "GET", Path: "/"},
 	{Name: "json", Title: "JSON, 256 connections (GET /json, encoded per request)", Conns: 256, Method: "GET", Path: "/json", App: true},
 	{Name: "post-4k", Title: "POST with a 4 KiB body, 256 connections (POST /post)", Conns: 256, Method: "POST", Path: "/post", Body: 4096, App: true},
+	{Name: "scaling", Title: "core scaling: plaintext, 256 connections, 1 and 2 event loops", Kind: kindScaling, Conns: 256, Method: "GET", Path: "/"},
 	{Name: "sse-idle", Title: "idle SSE connections: server RSS per connection", Kind: kindSSEIdle},
 	{Name: "sse-fanout", Title: "SSE fan-out of one 64-byte event", Kind: kindSSEFanout},
+	{Name: "strictness", Title: "strictness: the shared conformance corpus and held-out smuggling cases", Kind: kindStrict},
+	{Name: "instructions", Title: "instructions per request (GET /, keep-alive and 16-deep pipelined)", Kind: kindInstr},
 	{Name: "timer", Title: "timer wheel vs time.AfterFunc", Kind: kindTimer},
-}
-
-// serverDef is one server under test; its binaries are built per run.
-type serverDef struct {
-	Key   string
-	Label string // as in tables
-	Short string // as in charts
-	Plain string // binary for the plaintext scenarios
-	App   string // binary for JSON and POST
-	SSE   string // binary for the SSE scenarios
-	Gnet  bool   // takes -count (event loops)
-}
-
-const rawLabel = "raw gnet (unsafe upper bound, not a real server)"
-
-var servers = []*serverDef{
-	{Key: "gnetworker", Label: "gnetworker", Short: "gnetworker", Plain: "hello", App: "gnetworker", SSE: "gnetworkersse", Gnet: true},
-	{Key: "nethttp", Label: "net/http", Short: "net/http", Plain: "nethttp", App: "nethttp", SSE: "nethttp"},
-	{Key: "fasthttp", Label: "fasthttp", Short: "fasthttp", Plain: "fasthttp", App: "fasthttp", SSE: "fasthttp"},
-	{Key: "rawgnet", Label: rawLabel, Short: "raw gnet (upper bound)", Plain: "rawgnet", App: "rawgnet", SSE: "rawgnet", Gnet: true},
-}
-
-// binaries maps a binary name to its package.
-var binaries = map[string]string{
-	"hello":         "github.com/gnetworker/gnetworker/examples/hello",
-	"gnetworker":    "./servers/gnetworker",
-	"gnetworkersse": "./servers/gnetworkersse",
-	"nethttp":       "./servers/nethttp",
-	"fasthttp":      "./servers/fasthttp",
-	"rawgnet":       "./servers/rawgnet",
 }
 
 // options are the command-line settings of a run.
@@ -108,9 +86,9 @@ type options struct {
 
 func parseFlags() options {
 	var o options
-	quick := flag.Bool("quick", false, "short run: 1 round, 2 s per load test, fewer publishes (under 2 minutes on 2 cores)")
+	quick := flag.Bool("quick", false, "short run: 1 round, 2 s per load test, fewer publishes and counted requests (about 4 minutes on 2 cores)")
 	scen := flag.String("scenario", "all", "comma-separated scenarios: "+scenarioNames()+", or all")
-	dur := flag.Duration("duration", 0, "length of each load test (default 5s, 2s with -quick)")
+	dur := flag.Duration("duration", 0, "length of each load test (default 3s, 2s with -quick)")
 	rounds := flag.Int("rounds", 0, "interleaved rounds per scenario (default 5, 1 with -quick)")
 	procs := flag.Int("procs", 1, "GOMAXPROCS of each server and event loops of the gnet-based ones")
 	clients := flag.Int("sse-clients", 10000, "SSE clients per server")
@@ -120,7 +98,7 @@ func parseFlags() options {
 	out := flag.String("out", "", "output directory (default: this directory for a full default run, out/ otherwise)")
 	flag.Parse()
 	o.Quick = *quick
-	o.Duration, o.Rounds, o.Publishes = 5*time.Second, 5, 5
+	o.Duration, o.Rounds, o.Publishes = 3*time.Second, 5, 5
 	o.Warmup = time.Second
 	if o.Quick {
 		o.Duration, o.Rounds, o.Publishes = 2*time.Second, 1, 3
@@ -178,10 +156,20 @@ type results struct {
 	HTTPErr  map[string]map[string]string
 	SSE      map[string][]sseResult // server key
 	SSEErr   map[string]string
-	Timer    []benchLine
-	TimerCmd string
-	TimerErr string
-	BuildErr map[string]string // binary -> error
+	Scale    map[string]map[int][]loadResult // server key -> event loops
+	ScaleErr map[string]string
+	Strict   map[string]*strictResult // server key
+	// StrictErr is why a server's strictness was not measured;
+	// StrictCorpus the corpus's path, or why it was not run.
+	StrictErr    map[string]string
+	StrictCorpus string
+	Instr        map[string]map[string]instrResult // server key -> load name
+	InstrErr     map[string]string
+	InstrMethod  string // how instructions were counted, or why not
+	Timer        []benchLine
+	TimerCmd     string
+	TimerErr     string
+	BuildErr     map[string]string // binary -> error
 }
 
 func main() {
@@ -239,6 +227,9 @@ func run(ctx context.Context, o options) error {
 		Opts: o, Started: time.Now(),
 		HTTP: map[string]map[string][]loadResult{}, HTTPErr: map[string]map[string]string{},
 		SSE: map[string][]sseResult{}, SSEErr: map[string]string{}, BuildErr: map[string]string{},
+		Scale: map[string]map[int][]loadResult{}, ScaleErr: map[string]string{},
+		Strict: map[string]*strictResult{}, StrictErr: map[string]string{},
+		Instr: map[string]map[string]instrResult{}, InstrErr: map[string]string{},
 	}
 	res.Machine = readMachine()
 	tmp, err := os.MkdirTemp("", "gnetworker-bench-")
@@ -267,7 +258,16 @@ func run(ctx context.Context, o options) error {
 	if err := runHTTP(ctx, o, gen, bin, tmp, res); err != nil {
 		return err
 	}
+	if err := runScaling(ctx, o, gen, bin, tmp, res); err != nil {
+		return err
+	}
 	if err := runSSEPhase(ctx, o, bin, tmp, res); err != nil {
+		return err
+	}
+	if err := runStrictPhase(ctx, o, bin, tmp, res); err != nil {
+		return err
+	}
+	if err := runInstrPhase(ctx, o, bin, tmp, res); err != nil {
 		return err
 	}
 	if has(o, kindTimer) {
@@ -288,41 +288,6 @@ func run(ctx context.Context, o options) error {
 
 func has(o options, kind int) bool {
 	return slices.ContainsFunc(o.Scenarios, func(s *scenario) bool { return s.Kind == kind })
-}
-
-// build compiles every server binary into dir; a failure is recorded and
-// that server is skipped where it needs the binary.
-func build(ctx context.Context, o options, dir string, res *results) error {
-	need := map[string]bool{}
-	for _, s := range o.Scenarios {
-		for _, d := range servers {
-			switch {
-			case s.Kind == kindHTTP && s.App:
-				need[d.App] = true
-			case s.Kind == kindHTTP:
-				need[d.Plain] = true
-			case s.Kind == kindSSEIdle || s.Kind == kindSSEFanout:
-				need[d.SSE] = true
-			}
-		}
-	}
-	names := make([]string, 0, len(need))
-	for n := range need {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	log.Printf("building %s", strings.Join(names, ", "))
-	for _, n := range names {
-		out, err := runChild(command(ctx, "go", "build", "-o", filepath.Join(dir, n), binaries[n]))
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if err != nil {
-			res.BuildErr[n] = strings.TrimSpace(string(out))
-			log.Printf("build %s failed: %s", n, out)
-		}
-	}
-	return nil
 }
 
 // runHTTP measures the throughput scenarios, interleaved: in every round,
@@ -357,7 +322,7 @@ func runHTTP(ctx context.Context, o options, gen loadGen, bin, tmp string, res *
 			if _, ok := procs[b]; ok || res.BuildErr[b] != "" {
 				continue
 			}
-			p, err := startServer(d.Label, filepath.Join(bin, b), d.Gnet, o.Procs, tmp)
+			p, err := startServer(launchOf(d, b, bin, o.Procs, tmp))
 			if err != nil {
 				res.HTTPErr[s.Name][d.Key] = err.Error()
 				continue
@@ -391,6 +356,9 @@ func runHTTP(ctx context.Context, o options, gen loadGen, bin, tmp string, res *
 					return ctx.Err()
 				}
 				lr.ServerCPU = cpuTime(p.pid) - c0
+				if err == nil && lr.Requests == 0 {
+					err = errNoResponse // a starved run, not a measurement
+				}
 				if err != nil {
 					res.HTTPErr[s.Name][d.Key] = err.Error()
 					log.Printf("round %d %s %s: %v", r+1, s.Name, d.Label, err)
@@ -429,7 +397,7 @@ func runSSEPhase(ctx context.Context, o options, bin, tmp string, res *results) 
 				res.SSEErr[d.Key] = "build failed: " + firstLine(e)
 				continue
 			}
-			p, err := startServer(d.Label, filepath.Join(bin, d.SSE), d.Gnet, o.Procs, tmp)
+			p, err := startServer(launchOf(d, d.SSE, bin, o.Procs, tmp))
 			if err != nil {
 				res.SSEErr[d.Key] = err.Error()
 				continue

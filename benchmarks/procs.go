@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -91,22 +93,38 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-// startServer starts bin on a free loopback port with GOMAXPROCS=procs (and
-// -count procs when gnet is true) and waits until it accepts connections.
-func startServer(name, bin string, gnet bool, procs int, logDir string) (*server, error) {
+// launch is how to start one server process.
+type launch struct {
+	Name   string   // as in tables and messages
+	Bin    string   // path of the binary
+	Args   []string // flags after -addr (and -count)
+	Loops  bool     // pass -count Procs
+	Procs  int      // GOMAXPROCS
+	Wrap   []string // a command the server runs under (valgrind ...), if any
+	Env    []string // added to the environment
+	LogDir string
+}
+
+// startServer starts l.Bin on a free loopback port with GOMAXPROCS=l.Procs
+// (and -count l.Procs when l.Loops), under l.Wrap if set, and waits until
+// it accepts connections.
+func startServer(l launch) (*server, error) {
+	name := l.Name
 	port, err := freePort()
 	if err != nil {
 		return nil, err
 	}
 	addr := "127.0.0.1:" + strconv.Itoa(port)
 	args := []string{"-addr", addr}
-	if gnet {
-		args = append(args, "-count", strconv.Itoa(procs))
+	if l.Loops {
+		args = append(args, "-count", strconv.Itoa(l.Procs))
 	}
-	cmd := exec.Command(bin, args...)
+	args = append(args, l.Args...)
+	argv := append(append(slices.Clone(l.Wrap), l.Bin), args...)
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Env = append(os.Environ(), "GOMAXPROCS="+strconv.Itoa(procs))
-	logPath := filepath.Join(logDir, filepath.Base(bin)+"-"+strconv.Itoa(port)+".log")
+	cmd.Env = append(append(os.Environ(), "GOMAXPROCS="+strconv.Itoa(l.Procs)), l.Env...)
+	logPath := filepath.Join(l.LogDir, filepath.Base(l.Bin)+"-"+strconv.Itoa(port)+".log")
 	lf, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
@@ -124,7 +142,7 @@ func startServer(name, bin string, gnet bool, procs int, logDir string) (*server
 		lf.Close()
 		close(s.done)
 	}()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(30 * time.Second) // valgrind starts slowly
 	for {
 		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
 		if err == nil {
@@ -139,7 +157,7 @@ func startServer(name, bin string, gnet bool, procs int, logDir string) (*server
 		}
 		if time.Now().After(deadline) {
 			s.stop()
-			return nil, fmt.Errorf("%s did not listen on %s within 15 s", name, addr)
+			return nil, fmt.Errorf("%s did not listen on %s within 30 s", name, addr)
 		}
 	}
 }
@@ -154,6 +172,16 @@ func (s *server) stop() {
 		<-s.done
 	}
 	unregister(s.pid)
+}
+
+// logTail is the end of the server's output, for error messages.
+func (s *server) logTail() string {
+	b, _ := os.ReadFile(s.log)
+	b = bytes.TrimSpace(b)
+	if len(b) > 600 {
+		b = b[len(b)-600:]
+	}
+	return string(b)
 }
 
 // alive reports whether the server process is still running.

@@ -133,6 +133,17 @@ func (r *results) targets() []target {
 	ratio("pipeline-16", "gnetworker", "fasthttp", 1.0, "pipelining 16: ≥ fasthttp")
 	ratio("pipeline-16", "gnetworker", "rawgnet", 0.8, "pipelining 16: ≥ 0.8x raw gnet")
 
+	for _, sc := range []string{"plaintext-256", "pipeline-16"} {
+		for _, peer := range []string{"nbio", "hertz"} {
+			r.costTarget(&ts, sc, peer)
+		}
+	}
+	for _, ld := range instrLoads {
+		for _, peer := range []string{"nbio", "hertz"} {
+			r.instrTarget(&ts, ld, peer)
+		}
+	}
+
 	g, okg := r.sseStat("gnetworker")
 	n, okn := r.sseStat("nethttp")
 	raw, okr := r.sseStat("rawgnet")
@@ -140,6 +151,13 @@ func (r *results) targets() []target {
 	if okg && okn && r.measuredIdle() {
 		t.Measured = fmt.Sprintf("%s vs %s (1/%.1f)", bytesStr(g.PerConn), bytesStr(n.PerConn), n.PerConn/g.PerConn)
 		t.Met = verdict(g.PerConn*20 <= n.PerConn)
+	}
+	ts = append(ts, t)
+	nb, oknb := r.sseStat("nbio")
+	t = target{What: "idle SSE: RSS per connection ≤ nbio's", Met: "not measured", Measured: "—"}
+	if okg && oknb && r.measuredIdle() {
+		t.Measured = fmt.Sprintf("%s vs %s", bytesStr(g.PerConn), bytesStr(nb.PerConn))
+		t.Met = verdict(g.PerConn <= nb.PerConn)
 	}
 	ts = append(ts, t)
 	for _, m := range []struct {
@@ -160,6 +178,32 @@ func (r *results) targets() []target {
 		ts = append(ts, t)
 	}
 	return ts
+}
+
+// costTarget: gnetworker's server CPU per request in scenario sc at or
+// below peer's.
+func (r *results) costTarget(ts *[]target, sc, peer string) {
+	t := target{What: fmt.Sprintf("%s: server CPU per request ≤ %s", sc, peer), Met: "not measured", Measured: "—"}
+	g, okg := r.httpStat(sc, "gnetworker")
+	o, oko := r.httpStat(sc, peer)
+	if okg && oko {
+		t.Measured = fmt.Sprintf("%.2f vs %.2f µs/req", g.USPerReq, o.USPerReq)
+		t.Met = verdict(g.USPerReq <= o.USPerReq)
+	}
+	*ts = append(*ts, t)
+}
+
+// instrTarget: gnetworker's instructions per request in load ld at or
+// below peer's.
+func (r *results) instrTarget(ts *[]target, ld instrLoad, peer string) {
+	t := target{What: fmt.Sprintf("%s GET: instructions per request ≤ %s", ld.Name, peer), Met: "not measured", Measured: "—"}
+	g, okg := r.Instr["gnetworker"][ld.Name]
+	o, oko := r.Instr[peer][ld.Name]
+	if okg && oko {
+		t.Measured = fmt.Sprintf("%s vs %s", num(g.perRequest()), num(o.perRequest()))
+		t.Met = verdict(g.perRequest() <= o.perRequest())
+	}
+	*ts = append(*ts, t)
 }
 
 func (r *results) measuredIdle() bool { return has(r.Opts, kindSSEIdle) }
@@ -209,14 +253,15 @@ func (r *results) markdown() string {
 	p("## Machine and method\n\n")
 	p("| | |\n|---|---|\n")
 	p("| CPU | %s |\n| cores | %d |\n| Go | %s |\n| kernel | %s |\n| load generator | %s |\n", r.Machine.CPU, r.Machine.Cores, r.Machine.Go, r.Machine.Kernel, r.Loadgen)
-	p("| servers | each its own process on 127.0.0.1, GOMAXPROCS=%d; gnetworker and raw gnet with %d event loop(s) |\n", o.Procs, o.Procs)
+	p("| servers | each its own process on 127.0.0.1, GOMAXPROCS=%d; gnetworker, nbio (pollers), hertz (netpoll loops) and raw gnet with %d event loop(s) |\n", o.Procs, o.Procs)
 	p("| rounds | %d, interleaved (every server in turn, then the next round); medians reported |\n", o.Rounds)
 	p("| load test | %v each after one %v warm-up per server; wrk with 1 thread |\n", o.Duration, o.Warmup)
 	p("| SSE | %d clients per server, raw TCP in the harness, over %d source addresses; %d publish(es) per session, a fresh server per session |\n\n", o.SSEClients, o.SrcAddrs, o.Publishes)
 	p("The %d cores are shared by the server, the load generator and the harness; nothing is pinned. ", r.Machine.Cores)
 	p("\"server CPU\" is the server process's on-CPU time (all threads, from /proc/PID/task/*/schedstat) divided by the requests served: a measure of cost per request that does not depend on who won the CPU. ")
 	p("When the load generator's CPU share is near 100%%, req/s is bounded by the load generator (one wrk thread on a shared core), not by the server: compare the servers' CPU per request there. ")
-	p("The raw gnet server is an unsafe upper bound, not a real server: it only looks for `\\r\\n\\r\\n` and writes pre-baked bytes.\n\n")
+	p("The raw gnet server is an unsafe upper bound, not a real server: it only looks for `\\r\\n\\r\\n` and writes pre-baked bytes. ")
+	p("nbio runs nbhttp in its non-blocking mode with handlers on its pollers; hertz runs on netpoll without middleware (see servers/).\n\n")
 	if len(r.BuildErr) > 0 {
 		p("Build failures:\n\n")
 		for n, e := range r.BuildErr {
@@ -230,6 +275,7 @@ func (r *results) markdown() string {
 		p("| %s | %s | %s |\n", t.What, t.Measured, t.Met)
 	}
 	p("\n")
+	r.strictSummary(p)
 
 	for _, s := range o.Scenarios {
 		switch s.Kind {
@@ -240,14 +286,14 @@ func (r *results) markdown() string {
 			for _, d := range servers {
 				st, ok := r.httpStat(s.Name, d.Key)
 				if !ok {
-					p("| %s | — | | | | | %s |\n", d.Label, r.HTTPErr[s.Name][d.Key])
+					p("| %s | — | | | | | %s |\n", r.labelFor(d), r.HTTPErr[s.Name][d.Key])
 					continue
 				}
 				rel := "—"
 				if okb && base.RPS > 0 {
 					rel = fmt.Sprintf("%.2fx", st.RPS/base.RPS)
 				}
-				p("| %s | %.0f | %.0f – %.0f | %s | %.2f | %.0f%% | %d |\n", d.Label, st.RPS, st.Min, st.Max, rel, st.USPerReq, st.LoadCPU, st.Errors)
+				p("| %s | %.0f | %.0f – %.0f | %s | %.2f | %.0f%% | %d |\n", r.labelFor(d), st.RPS, st.Min, st.Max, rel, st.USPerReq, st.LoadCPU, st.Errors)
 			}
 			p("\n![%s](charts/%s.png)\n\n", s.Name, s.Name)
 		case kindSSEIdle:
@@ -287,6 +333,12 @@ func (r *results) markdown() string {
 				p("| %s | %s | %s | %s | %s | %s | %d | %d |\n", d.Label, ms(st.P50), ms(st.P99), ms(st.Last), rel, ms(st.CPU), st.Publishes, st.Missing)
 			}
 			p("\n![%s](charts/%s.png)\n\n", s.Name, s.Name)
+		case kindScaling:
+			r.scalingSection(p, s)
+		case kindStrict:
+			r.strictDetails(p, s)
+		case kindInstr:
+			r.instrSection(p, s)
 		case kindTimer:
 			p("## %s — `%s`\n\n", s.Title, s.Name)
 			if r.TimerErr != "" {
@@ -394,6 +446,29 @@ func (r *results) charts(dir string) error {
 				v[0][i], v[1][i], v[2][i] = msf(st.P50), msf(st.P99), msf(st.Last)
 			}
 			err = barChart(path, fmt.Sprintf("SSE fan-out of one 64-byte event to %d clients", r.Opts.SSEClients), "ms after publish", labels, []string{"p50", "p99", "last client"}, v)
+		case kindScaling:
+			v := [][]float64{make([]float64, len(servers)), make([]float64, len(servers))}
+			for i, d := range servers {
+				for j, n := range scaleLoops {
+					st, _ := r.scaleStat(d.Key, n)
+					v[j][i] = st.RPS
+				}
+			}
+			err = barChart(path, s.Title, "requests/s (median)", labels, []string{"1 event loop", "2 event loops"}, v)
+		case kindInstr:
+			var groups []string
+			var v [][]float64
+			for _, ld := range instrLoads {
+				row := make([]float64, len(servers))
+				for i, d := range servers {
+					row[i] = r.Instr[d.Key][ld.Name].perRequest()
+				}
+				groups = append(groups, ld.Name)
+				v = append(v, row)
+			}
+			err = barChart(path, "instructions per request", "instructions per request", labels, groups, v)
+		case kindStrict:
+			continue
 		case kindTimer:
 			var keys []string
 			v := [][]float64{nil, nil}
