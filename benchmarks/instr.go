@@ -168,7 +168,7 @@ func (c *callgrind) Wrap() []string {
 func (c *callgrind) Env() []string { return []string{"GODEBUG=asyncpreemptoff=1"} }
 
 func (c *callgrind) Begin(pid int) error {
-	out, err := exec.Command("callgrind_control", "-z", strconv.Itoa(pid)).CombinedOutput()
+	out, err := control("-z", pid)
 	if err != nil {
 		return fmt.Errorf("callgrind_control -z: %v: %s", err, out)
 	}
@@ -177,7 +177,7 @@ func (c *callgrind) Begin(pid int) error {
 
 func (c *callgrind) End(pid int) (int64, error) {
 	before, _ := filepath.Glob(filepath.Join(c.dir, fmt.Sprintf("callgrind.%d.*", pid)))
-	out, err := exec.Command("callgrind_control", "-d", strconv.Itoa(pid)).CombinedOutput()
+	out, err := control("-d", pid)
 	if err != nil {
 		return 0, fmt.Errorf("callgrind_control -d: %v: %s", err, out)
 	}
@@ -193,6 +193,14 @@ func (c *callgrind) End(pid int) (int64, error) {
 		}
 	}
 	return 0, fmt.Errorf("%s: no summary line", path)
+}
+
+// control runs callgrind_control with one command against pid, for at
+// most a minute.
+func control(cmd string, pid int) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	return exec.CommandContext(ctx, "callgrind_control", cmd, strconv.Itoa(pid)).CombinedOutput()
 }
 
 // runInstrPhase counts each server's instructions for every load, one
