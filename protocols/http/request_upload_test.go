@@ -333,6 +333,23 @@ func TestMultipartCaps(t *testing.T) {
 	assert.ErrorIs(t, mem, ErrNoBoundary)
 	assert.ErrorIs(t, spooled, ErrNoBoundary)
 
+	// Files: MaxUploadFiles, whether in memory or in temporary files.
+	var files []mpPart
+	for i := 0; i < MaxUploadFiles; i++ {
+		files = append(files, mpPart{name: "f" + strconv.Itoa(i), filename: "x", data: "tiny"})
+	}
+	mem, spooled = spooledAndMemory(t, mpType, mpBody("XyZ", files...))
+	assert.NoError(t, mem)
+	assert.NoError(t, spooled)
+	files = append(files, mpPart{name: "over", filename: "x", data: "tiny"}, mpPart{name: "after", data: "v"})
+	r = formRequest(t, mpType, mpBody("XyZ", files...))
+	assert.ErrorIs(t, r.ParseForm(), ErrTooManyFiles)
+	assert.Len(t, r.Files(), MaxUploadFiles, "the files before are kept")
+	assert.Equal(t, "", r.Post("after"))
+	assert.ErrorIs(t, parseSpooled(r, bytes.NewReader(mpBody("XyZ", files...)), int64(len(mpBody("XyZ", files...)))), ErrTooManyFiles)
+	assert.Len(t, r.Files(), MaxUploadFiles)
+	r.removeTempFiles()
+
 	// Parts are counted whether named or not.
 	var many bytes.Buffer
 	for i := 0; i <= MaxMultipartParts; i++ {
