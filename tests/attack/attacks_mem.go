@@ -204,35 +204,49 @@ func attackJSONArray(ctx context.Context, h *harness, r *result) error {
 	defer s.end(r)
 	// [1,1,...,1]: 10,000,000 bytes, a valid array of 4,999,999 numbers.
 	body := append(append([]byte("["), bytes.Repeat([]byte("1,"), 4_999_998)...), "1]"...)
+	time.Sleep(300 * time.Millisecond) // a few probes before; then dial, and send at once (the header timeout runs from accept)
 	c, err := (&net.Dialer{Timeout: 2 * time.Second}).DialContext(ctx, "tcp", s.srv.addr)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	time.Sleep(300 * time.Millisecond) // a few probes before
-	start := time.Now()
-	_ = c.SetWriteDeadline(start.Add(30 * time.Second))
-	head := fmt.Sprintf("POST /messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", len(body))
-	if _, err := c.Write(append([]byte(head), body...)); err != nil {
-		return fmt.Errorf("sending the body: %w", err)
+	// Read while writing: the server may answer (and close) before the body
+	// is all sent.
+	type answer struct {
+		resp *response
+		err  error
+		at   time.Time
 	}
+	answers := make(chan answer, 1)
+	start := time.Now()
+	_ = c.SetDeadline(start.Add(30 * time.Second))
+	go func() {
+		resp, err := readResponse(bufio.NewReader(c))
+		answers <- answer{resp, err, time.Now()}
+	}()
+	head := fmt.Sprintf("POST /messages HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", len(body))
+	_, werr := c.Write(append([]byte(head), body...))
 	sent := time.Now()
-	_ = c.SetReadDeadline(sent.Add(30 * time.Second))
-	resp, rerr := readResponse(bufio.NewReader(c))
-	answered := time.Since(sent)
-	time.Sleep(300 * time.Millisecond) // and a few after
+	a := <-answers
+	answered := max(a.at.Sub(sent), 0) // 0: answered before the body was all sent
+	time.Sleep(300 * time.Millisecond) // and a few probes after
 	s.end(r)
 	status := 0
-	if rerr == nil {
-		status = resp.status
+	switch {
+	case a.err == nil:
+		status = a.resp.status
 		r.what = fmt.Sprintf("answered %d %.1f s after the last byte; probes p50 %s max %s; server CPU %.2f s, peak RSS %s",
 			status, answered.Seconds(), ms(r.probes.p50), ms(r.probes.max), r.usage.cpu.Seconds(), mib(r.usage.peakRSS))
-	} else {
-		r.what = fmt.Sprintf("no answer within %.1f s: %v", answered.Seconds(), rerr)
+		if werr != nil {
+			r.what += fmt.Sprintf(" (answered before the whole body was sent: %v)", werr)
+		}
+		r.figure("answer: %d %q", status, string(a.resp.body[:min(len(a.resp.body), 80)]))
+	case werr != nil:
+		r.what = fmt.Sprintf("the server ended the connection mid-body without an answer: %v; %v", werr, a.err)
+	default:
+		r.what = fmt.Sprintf("no answer within %.1f s: %v", answered.Seconds(), a.err)
 	}
-	if rerr == nil {
-		r.figure("answer: %d %q", status, string(resp.body[:min(len(resp.body), 80)]))
-	}
+	rerr := a.err
 	r.check("refused with 400", status == 400, "status %d (%s sent in %.1f s)", status, mib(int64(len(body))), sent.Sub(start).Seconds())
 	r.check("refused quickly", rerr == nil && answered < time.Second, "answered %s after the last byte (limit 1 s)", ms(answered))
 	r.check("loop not stalled", r.probes.n > 0 && r.probes.max < time.Second,
