@@ -103,3 +103,19 @@ func TestRestartAfterServerSideCloses(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, w2.Stop())
 }
+
+// Every loop listens with SO_REUSEPORT on Linux, which would let a second
+// server share the port silently: without ReusePort it must fail instead.
+func TestSecondWorkerOnSamePortFails(t *testing.T) {
+	w, addr := start(t, "text", func(w *worker.Worker) {
+		w.OnMessage = func(*connection.TcpConnection, string) {}
+	})
+	_ = w
+	w2, err := worker.New("text://" + addr)
+	require.NoError(t, err)
+	w2.Count = 1
+	w2.OnMessage = func(*connection.TcpConnection, string) {}
+	err = w2.Start()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "address already in use")
+}

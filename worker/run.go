@@ -7,6 +7,8 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime"
+	"strconv"
 	"sync"
 	"syscall"
 	"time"
@@ -29,7 +31,8 @@ func (w *Worker) Start() error {
 		forget(w)
 		return err
 	}
-	if w.ReusePort {
+	perLoop := w.ReusePort || perLoopAccept
+	if perLoop {
 		if err := w.pinPort(); err != nil {
 			w.started.Store(false)
 			forget(w)
@@ -40,7 +43,7 @@ func (w *Worker) Start() error {
 	h := &eventHandler{w: w, booted: booted}
 	opts := []gnet.Option{
 		gnet.WithNumEventLoop(w.Count),
-		gnet.WithReusePort(w.ReusePort),
+		gnet.WithReusePort(perLoop),
 		// A restart must not wait a minute for the connections the last
 		// run closed itself (TIME_WAIT).
 		gnet.WithReuseAddr(true),
@@ -76,19 +79,34 @@ func (w *Worker) Start() error {
 	}
 }
 
-// pinPort turns port 0 into one free port. With ReusePort every event loop
-// binds its own listener to the address, and port 0 would give each a
-// different port.
+// perLoopAccept makes every event loop accept on its own listener (bound
+// with SO_REUSEPORT) where the kernel balances connections between such
+// listeners. Then a loop runs OnOpen for each connection as soon as it
+// has accepted it, so the descriptor budget is checked for every accept.
+// With one acceptor for all loops, gnet accepts the whole backlog before
+// the loops see a single connection, and a burst can spend the process's
+// descriptors before any is counted: gnet's acceptor then dies on EMFILE.
+var perLoopAccept = runtime.GOOS == "linux"
+
+// pinPort checks that no one listens on the worker's address and turns
+// port 0 into one free port, before the event loops bind their listeners
+// with SO_REUSEPORT: that option would let them share a port with a
+// server already there (a second instance started by mistake) rather
+// than fail, and would give each loop a different port for port 0. With
+// ReusePort set, sharing is what the user asked for, and only port 0 is
+// resolved.
 func (w *Worker) pinPort() error {
 	host, port, _ := net.SplitHostPort(w.address)
-	if port != "0" {
+	if w.ReusePort && port != "0" {
 		return nil
 	}
-	ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+	ln, err := net.Listen("tcp", w.address)
 	if err != nil {
-		return err
+		return fmt.Errorf("worker %q: %w", w.Name, err)
 	}
-	w.address = ln.Addr().String()
+	if port == "0" {
+		w.address = net.JoinHostPort(host, strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
+	}
 	return ln.Close()
 }
 

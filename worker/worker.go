@@ -60,7 +60,11 @@ type Worker struct {
 	Name string
 	// Count is the number of event loops; one per CPU by default.
 	Count int
-	// ReusePort gives every event loop its own SO_REUSEPORT listener.
+	// ReusePort lets the worker share its port with other processes that
+	// set it too (several processes serving one port, or an old and a new
+	// one during a reload). On Linux every event loop has its own
+	// SO_REUSEPORT listener either way; without ReusePort, Start fails
+	// when anyone listens on the address already.
 	ReusePort bool
 	// MaxSendBufferSize is each connection's send buffer limit (default 1 MiB).
 	MaxSendBufferSize int
