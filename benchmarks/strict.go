@@ -32,8 +32,12 @@ type strictResult struct {
 }
 
 const (
-	strictQuiet = 300 * time.Millisecond // silence that means "waiting"
-	strictConns = 24                     // cases in flight at once
+	// strictQuiet is the silence that means "waiting"; a case that fails
+	// is run again with strictRetryQuiet, so that a server slowed down by
+	// a loaded machine is not taken for one that waits.
+	strictQuiet      = time.Second
+	strictRetryQuiet = 4 * time.Second
+	strictConns      = 64 // cases in flight at once
 )
 
 // runStrictPhase starts each server's echo binary in turn and runs every
@@ -84,53 +88,76 @@ func runStrictPhase(ctx context.Context, o options, bin, tmp string, res *result
 	return nil
 }
 
-// runStrict runs cases against addr, strictConns at a time.
+// runStrict runs cases against addr, strictConns at a time, and the
+// failing ones once more with a longer quiet.
 func runStrict(ctx context.Context, addr string, cases []strictCase) (*strictResult, error) {
 	sr := &strictResult{Pass: map[string]int{}, Total: map[string]int{}, Failures: map[string]string{}}
-	var mu sync.Mutex
-	var firstErr error
-	slots := make(chan struct{}, strictConns)
-	var wg sync.WaitGroup
-	for _, c := range cases {
-		wg.Go(func() {
-			slots <- struct{}{}
-			defer func() { <-slots }()
-			if ctx.Err() != nil {
-				return
-			}
-			got, closed, err := exchange(addr, c.Raw)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				if firstErr == nil {
-					firstErr = fmt.Errorf("%s: %v", c.ID, err)
-				}
-				return
-			}
-			sr.Total[c.Kind]++
-			why := judge(c, got, closed)
-			if why == "" {
-				sr.Pass[c.Kind]++
-				return
-			}
-			sr.Failures[c.Kind+": "+c.ID] = why
-			if c.Smuggle && dispatched(got, closed) {
-				sr.Smuggled = append(sr.Smuggled, c.ID)
-			}
-		})
+	type outcome struct {
+		why      string
+		smuggled bool
+		err      error
 	}
-	wg.Wait()
+	run := func(cs []strictCase, quiet time.Duration) []outcome {
+		out := make([]outcome, len(cs))
+		slots := make(chan struct{}, strictConns)
+		var wg sync.WaitGroup
+		for i, c := range cs {
+			wg.Go(func() {
+				slots <- struct{}{}
+				defer func() { <-slots }()
+				if ctx.Err() != nil {
+					return
+				}
+				got, closed, err := exchange(addr, c.Raw, quiet)
+				if err != nil {
+					out[i].err = fmt.Errorf("%s: %v", c.ID, err)
+					return
+				}
+				out[i].why = judge(c, got, closed)
+				out[i].smuggled = out[i].why != "" && c.Smuggle && dispatched(got, closed)
+			})
+		}
+		wg.Wait()
+		return out
+	}
+	first := run(cases, strictQuiet)
+	var again []strictCase
+	var at []int
+	for i, o := range first {
+		if o.err != nil || o.why != "" {
+			again = append(again, cases[i])
+			at = append(at, i)
+		}
+	}
+	for j, o := range run(again, strictRetryQuiet) {
+		first[at[j]] = o
+	}
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
+	for i, o := range first {
+		c := cases[i]
+		if o.err != nil {
+			return nil, o.err
+		}
+		sr.Total[c.Kind]++
+		if o.why == "" {
+			sr.Pass[c.Kind]++
+			continue
+		}
+		sr.Failures[c.Kind+": "+c.ID] = o.why
+		if o.smuggled {
+			sr.Smuggled = append(sr.Smuggled, c.ID)
+		}
+	}
 	slices.Sort(sr.Smuggled)
-	return sr, firstErr
+	return sr, nil
 }
 
 // exchange writes raw to a fresh connection and returns what the server
 // wrote until it closed the connection (EOF or reset) or stayed quiet for
-// strictQuiet.
-func exchange(addr string, raw []byte) (got []byte, closed bool, err error) {
+// quiet.
+func exchange(addr string, raw []byte, quiet time.Duration) (got []byte, closed bool, err error) {
 	conn, err := net.DialTimeout("tcp", addr, 2*time.Second)
 	if err != nil {
 		return nil, false, err
@@ -143,7 +170,7 @@ func exchange(addr string, raw []byte) (got []byte, closed bool, err error) {
 	p := make([]byte, 4096)
 	stop := time.Now().Add(10 * time.Second)
 	for time.Now().Before(stop) {
-		_ = conn.SetReadDeadline(time.Now().Add(strictQuiet))
+		_ = conn.SetReadDeadline(time.Now().Add(quiet))
 		n, err := conn.Read(p)
 		buf.Write(p[:n])
 		var ne net.Error
