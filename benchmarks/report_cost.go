@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // scaleStat summarizes one server's plaintext at n event loops.
@@ -41,6 +42,10 @@ func (r *results) scalingSection(p func(string, ...any), s *scenario) {
 
 func (r *results) instrSection(p func(string, ...any), s *scenario) {
 	p("## %s — `%s`\n\n", s.Title, s.Name)
+	if strings.HasPrefix(r.InstrMethod, "not measured") {
+		p("Instructions were %s.\n\n", r.InstrMethod)
+		return
+	}
 	p("Counted by %s. ", r.InstrMethod)
 	p("Each server (its plaintext binary, %d event loop(s)) gets %d keep-alive connections of GET / in lockstep: %d warm-up rounds per connection, then ", r.Opts.Procs, instrConns, instrWarm)
 	for i, ld := range instrLoads {
