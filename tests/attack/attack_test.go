@@ -28,7 +28,7 @@ var targets = map[string][]string{
 // attack of the table in quick mode against its own server process.
 func TestAttacks(t *testing.T) {
 	if testing.Short() {
-		t.Skip("attack harness skipped in -short mode: it builds the examples and attacks real server processes for about a minute")
+		t.Skip("attack harness skipped in -short mode: it builds the examples and attacks real server processes for about half a minute")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
