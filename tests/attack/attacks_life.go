@@ -71,7 +71,11 @@ func attackRestart(ctx context.Context, h *harness, r *result) error {
 		r.what = fmt.Sprintf("with %d TIME_WAIT sockets on the port, the new process failed: %v", tw, err)
 	}
 	r.check("SIGTERM stops the first server", stopped && s.srv.exitCode() == 0, "first server %s", firstExit)
-	r.check("restart binds at once", bound && took < 2*time.Second, "accepting after %s (limit 2 s)", ms(took))
+	if bound {
+		r.check("restart binds at once", took < 2*time.Second, "accepting after %s (limit 2 s)", ms(took))
+	} else {
+		r.check("restart binds at once", false, "the new process did not accept: %v", err)
+	}
 	r.check("restarted server answers", answered, "healthy GET on the new process")
 	r.figure("TIME_WAIT sockets on port %d at restart: %d (20 SSE clients, 50 Connection: close requests)", port, tw)
 	return nil
