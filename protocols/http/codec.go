@@ -270,6 +270,7 @@ func (c *codec) dispatchable(req *Request) (any, error) {
 		return nil, errConnectUnsupported
 	}
 	req.setConn(c.conn)
+	req.setTempDir(c.proto.TempDir)
 	c.req = req
 	c.owed = true
 	c.continueSent = false

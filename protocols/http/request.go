@@ -71,6 +71,7 @@ type requestExt struct {
 	formErr  error
 	ctx      any
 	body     *spoolFile // the body's temporary file, when spooled
+	tempDir  string     // where uploads' temporary files go; kept by reset
 
 	bodyLoaded  bool // a spooled body was read into buf for RawBody
 	queryParsed bool
@@ -94,6 +95,7 @@ func (e *requestExt) reset() {
 	e.formParsed = false
 	clear(e.form)
 	e.form = e.form[:0]
+	e.removeTempFiles()
 	clear(e.files)
 	e.files = e.files[:0]
 	e.formErr = nil

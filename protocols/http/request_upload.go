@@ -193,19 +193,24 @@ func (e *requestExt) removeTempFiles() {
 // bodySpooled reports whether r's body is held in a temporary file rather
 // than in r.buf. Form parsing then reads it only through bodyReader (never
 // RawBody), and every uploaded file goes to a temporary file.
-//
-// Hook for the body spool: it returns false until the spool is committed;
-// then its body becomes "return r.spooled() != nil" (request_body.go).
-// Until then a spooled body is parsed from RawBody, which loads it.
-func (r *Request) bodySpooled() bool { return false }
+func (r *Request) bodySpooled() bool { return r.spooled() != nil }
 
-// uploadDir returns the directory for uploads' temporary files, "" meaning
-// os.TempDir().
-//
-// Hook for the codec: it returns "" for now. Once requestExt has a
-// tempDir field, set by a setTempDir the codec calls with its Protocol's
-// TempDir, it returns that field.
-func (r *Request) uploadDir() string { return "" }
+// uploadDir returns the directory for uploads' temporary files: the
+// Protocol's TempDir, set by the codec, or "" meaning os.TempDir().
+func (r *Request) uploadDir() string {
+	if r.ext == nil {
+		return ""
+	}
+	return r.ext.tempDir
+}
+
+// setTempDir records the Protocol's TempDir; it allocates the request's
+// requestExt only when there is a directory to record.
+func (r *Request) setTempDir(dir string) {
+	if dir != "" || r.ext != nil {
+		r.extension().tempDir = dir
+	}
+}
 
 // parseMultipart parses a multipart/form-data body of Content-Type ct into
 // e's form values and files, creating temporary files in dir.

@@ -259,3 +259,45 @@ func TestServerSpoolFreedAfterPanic(t *testing.T) {
 		return m == 0 && s == 0 && openSpoolFiles(t) == 0
 	}, 5*time.Second, 10*time.Millisecond, "the spool file is closed")
 }
+
+// An upload in a spooled multipart body reaches the handler as a
+// temporary file in TempDir (workerman's tmp_name), removed once the
+// response is complete.
+func TestServerSpooledUpload(t *testing.T) {
+	dir := t.TempDir()
+	content := randomBody(3 << 20)
+	var seen string
+	_, addr := startServer(t, func(c *connection.TcpConnection, req *http.Request) {
+		f := req.File("doc")
+		if f == nil {
+			_ = c.Send(http.NewResponse(400, nil, fmt.Sprint(req.ParseForm())))
+			return
+		}
+		seen = f.TmpName
+		rd, err := f.Open()
+		if err != nil {
+			_ = c.Send(http.NewResponse(500, nil, err.Error()))
+			return
+		}
+		defer rd.Close()
+		h := sha256.New()
+		_, _ = io.Copy(h, rd)
+		_ = c.Send(fmt.Sprintf("spooled=%v name=%s note=%s sum=%s", req.BodySpooled(), f.Name, req.Post("note"), hex.EncodeToString(h.Sum(nil))))
+	}, func(w *worker.Worker) { httpProto(w).TempDir = dir })
+
+	var body bytes.Buffer
+	body.WriteString("--XYZ\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhello\r\n")
+	body.WriteString("--XYZ\r\nContent-Disposition: form-data; name=\"doc\"; filename=\"a.bin\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+	body.Write(content)
+	body.WriteString("\r\n--XYZ--\r\n")
+	conn := dial(t, addr)
+	_, err := fmt.Fprintf(conn, "POST /up HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=XYZ\r\nContent-Length: %d\r\n\r\n", body.Len())
+	require.NoError(t, err)
+	writeSlowly(t, conn, body.Bytes(), 64<<10)
+	resp, got := readResponse(t, bufio.NewReader(conn), "POST")
+	require.Equal(t, 200, resp.StatusCode, got)
+	assert.Equal(t, "spooled=true name=a.bin note=hello sum="+sumOf(content), got)
+	assert.True(t, strings.HasPrefix(seen, dir), "the upload went to TempDir: %s", seen)
+	_, err = os.Stat(seen)
+	assert.True(t, os.IsNotExist(err), "the upload's temporary file is removed with the response")
+}
