@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -266,14 +267,14 @@ func TestServerSpoolFreedAfterPanic(t *testing.T) {
 func TestServerSpooledUpload(t *testing.T) {
 	dir := t.TempDir()
 	content := randomBody(3 << 20)
-	var seen string
+	var seenName atomic.Value
 	_, addr := startServer(t, func(c *connection.TcpConnection, req *http.Request) {
 		f := req.File("doc")
 		if f == nil {
 			_ = c.Send(http.NewResponse(400, nil, fmt.Sprint(req.ParseForm())))
 			return
 		}
-		seen = f.TmpName
+		seenName.Store(f.TmpName)
 		rd, err := f.Open()
 		if err != nil {
 			_ = c.Send(http.NewResponse(500, nil, err.Error()))
@@ -297,6 +298,7 @@ func TestServerSpooledUpload(t *testing.T) {
 	resp, got := readResponse(t, bufio.NewReader(conn), "POST")
 	require.Equal(t, 200, resp.StatusCode, got)
 	assert.Equal(t, "spooled=true name=a.bin note=hello sum="+sumOf(content), got)
+	seen, _ := seenName.Load().(string)
 	assert.True(t, strings.HasPrefix(seen, dir), "the upload went to TempDir: %s", seen)
 	_, err = os.Stat(seen)
 	assert.True(t, os.IsNotExist(err), "the upload's temporary file is removed with the response")
