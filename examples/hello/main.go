@@ -12,9 +12,9 @@ package main
 import (
 	"flag"
 	"log"
-	"time"
 
 	"github.com/gnetworker/gnetworker/connection"
+	"github.com/gnetworker/gnetworker/examples/internal/serverflags"
 	"github.com/gnetworker/gnetworker/protocols/http"
 	"github.com/gnetworker/gnetworker/worker"
 )
@@ -22,46 +22,18 @@ import (
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "listen address, host:port")
 	count := flag.Int("count", 0, "event loops (0: one per CPU)")
-	lim := limitFlags()
+	lim := serverflags.Register()
 	flag.Parse()
 	w, err := newWorker(*addr)
 	if err != nil {
 		log.Fatal(err)
 	}
 	w.Count = *count
-	lim.apply(w)
+	lim.Apply(w)
 	w.OnWorkerStart = func(w *worker.Worker) { log.Printf("hello listening on http://%s/", w.Addr()) }
 	if err := worker.RunAll(); err != nil {
 		log.Fatal(err)
 	}
-}
-
-// limits are the server limits given on the command line; zero keeps the
-// default.
-type limits struct {
-	header, idle, body, stop time.Duration
-	minRate, maxConns        int
-}
-
-func limitFlags() *limits {
-	l := new(limits)
-	flag.DurationVar(&l.header, "header-timeout", 0, "time allowed for a request head, from accept (0: default 10s)")
-	flag.DurationVar(&l.idle, "idle-timeout", 0, "keep-alive wait for the next request (0: default 60s)")
-	flag.DurationVar(&l.body, "body-timeout", 0, "time allowed for a request body, extended by -body-min-rate (0: default 20s)")
-	flag.IntVar(&l.minRate, "body-min-rate", 0, "bytes per second that extend the body timeout by 1s (0: default 500)")
-	flag.DurationVar(&l.stop, "stop-timeout", 0, "how long a stop lets requests finish (0: default 2s)")
-	flag.IntVar(&l.maxConns, "max-conns", 0, "open connections of the worker (0: bounded by the fd limit only)")
-	return l
-}
-
-func (l *limits) apply(w *worker.Worker) {
-	p := w.Protocol.(*http.Protocol)
-	p.HeaderTimeout = l.header
-	p.IdleTimeout = l.idle
-	p.BodyTimeout = l.body
-	p.BodyMinRate = l.minRate
-	w.StopTimeout = l.stop
-	w.MaxConnections = l.maxConns
 }
 
 var (

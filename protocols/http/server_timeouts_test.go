@@ -3,6 +3,7 @@ package http_test
 import (
 	"bufio"
 	"io"
+	"net"
 	nethttp "net/http"
 	"strings"
 	"testing"
@@ -36,6 +37,20 @@ func sseOrPath(after time.Duration) handler {
 	}
 }
 
+// closedWhileTrickling sends pieces one at a time, pause apart, and
+// reports whether the server closed conn before they were all sent.
+func closedWhileTrickling(conn net.Conn, pieces []string, pause time.Duration) bool {
+	for _, p := range pieces {
+		if _, err := io.WriteString(conn, p); err != nil {
+			return true
+		}
+		if waitClosed(conn, pause) {
+			return true
+		}
+	}
+	return false
+}
+
 // TestServerCutsSlowClients: every way of holding a connection without
 // completing a request ends within its timeout.
 func TestServerCutsSlowClients(t *testing.T) {
@@ -56,19 +71,12 @@ func TestServerCutsSlowClients(t *testing.T) {
 	})
 
 	t.Run("empty lines count as silence", func(t *testing.T) {
-		conn := dial(t, addr)
-		closed := false
-		for range int(cut / (short / 3)) {
-			if _, err := io.WriteString(conn, "\r\n"); err != nil {
-				closed = true
-				break
-			}
-			if waitClosed(conn, short/3) {
-				closed = true
-				break
-			}
+		pieces := make([]string, int(cut/(short/3)))
+		for i := range pieces {
+			pieces[i] = "\r\n"
 		}
-		assert.True(t, closed, "CRLF every third of the timeout must not keep a connection")
+		assert.True(t, closedWhileTrickling(dial(t, addr), pieces, short/3),
+			"CRLF every third of the timeout must not keep a connection")
 	})
 
 	t.Run("half a head", func(t *testing.T) {
@@ -79,20 +87,9 @@ func TestServerCutsSlowClients(t *testing.T) {
 	})
 
 	t.Run("trickled head (slowloris)", func(t *testing.T) {
-		conn := dial(t, addr)
 		head := "GET / HTTP/1.1\r\nHost: x\r\nX-Slow: " + strings.Repeat("z", 200)
-		closed := false
-		for i := range len(head) {
-			if _, err := io.WriteString(conn, head[i:i+1]); err != nil {
-				closed = true
-				break
-			}
-			if waitClosed(conn, short/6) {
-				closed = true
-				break
-			}
-		}
-		assert.True(t, closed, "the head's deadline must not move with each byte")
+		assert.True(t, closedWhileTrickling(dial(t, addr), strings.Split(head, ""), short/6),
+			"the head's deadline must not move with each byte")
 	})
 
 	t.Run("stalled body", func(t *testing.T) {
@@ -131,17 +128,7 @@ func TestServerBodyMinRate(t *testing.T) {
 	_, err := io.WriteString(conn, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n")
 	require.NoError(t, err)
 	start := time.Now()
-	closed := false
-	for range 100 { // 6 s of trickle at most
-		if _, err := io.WriteString(conn, "b"); err != nil {
-			closed = true
-			break
-		}
-		if waitClosed(conn, 60*time.Millisecond) {
-			closed = true
-			break
-		}
-	}
+	closed := closedWhileTrickling(conn, strings.Split(strings.Repeat("b", 100), ""), 60*time.Millisecond) // 6 s at most
 	assert.True(t, closed, "a body at 16 bytes/s must be cut with a minimum rate of 100")
 	assert.Greater(t, time.Since(start), 200*time.Millisecond, "not before BodyTimeout")
 }
