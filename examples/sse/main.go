@@ -1,11 +1,12 @@
-// Command sse is workerman's Server-Sent Events example (the project's seed
-// document) in Go, one-to-one: a request with "Accept: text/event-stream"
-// gets an event stream and, every 2 seconds, an event "message" with data
-// "hello" and id 1; once the connection is gone the timer deletes itself.
+// Command sse is workerman's Server-Sent Events example
+// (docs/workerman-sse.md) in Go, one-to-one: a request with
+// "Accept: text/event-stream" gets an event stream and, every 2 seconds, an
+// event "message" with data "hello" and id 1; once the connection is gone
+// the timer deletes itself.
 // Every other request gets "ok".
 //
 // One addition for people: a browser opening the page (GET / asking for
-// text/html) gets a small page running the seed's JavaScript client, so
+// text/html) gets a small page running the example's JavaScript client, so
 // you can watch "hello" arrive:
 //
 //	go run ./examples/sse            # then open http://127.0.0.1:8080/

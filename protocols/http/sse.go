@@ -16,7 +16,7 @@ var ErrInvalidEventField = errors.New("http: invalid server-sent event field")
 
 // ServerSentEvents is one message of a text/event-stream response, after
 // workerman's ServerSentEvents. Send it on a connection whose response had
-// "Content-Type: text/event-stream". The seed's
+// "Content-Type: text/event-stream". workerman's
 // new ServerSentEvents(['event' => 'message', 'data' => 'hello', 'id' => 1])
 // is ServerSentEvents{Event: "message", Data: "hello", ID: "1"}.
 //
