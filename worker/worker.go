@@ -189,7 +189,10 @@ func (w *Worker) WorkerName() string { return w.Name }
 // port when port 0 was asked for), or nil.
 func (w *Worker) Addr() net.Addr { return w.addr }
 
-// Connections returns the worker's open connections, by id.
+// Connections returns a snapshot of the worker's open connections, by id:
+// a new map on every call, which later opens and closes do not change.
+// Call it for occasional inspection, not per message; ConnectionCount is
+// cheaper when the number is all that is needed.
 func (w *Worker) Connections() map[uint64]*connection.TcpConnection {
 	w.mu.Lock()
 	defer w.mu.Unlock()
