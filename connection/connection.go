@@ -11,6 +11,7 @@ import (
 
 	"github.com/panjf2000/gnet/v2"
 
+	"github.com/gnetworker/gnetworker/internal/glue"
 	"github.com/gnetworker/gnetworker/protocols"
 	"github.com/gnetworker/gnetworker/timer"
 )
@@ -79,9 +80,9 @@ type Owner interface {
 	SocketName() string
 }
 
-// Events are the callbacks a connection reports to. The worker fills them
-// in from its own callbacks; nil ones are skipped.
-type Events struct {
+// callbacks are a worker's callbacks, as a connection reports to them;
+// nil ones are skipped.
+type callbacks struct {
 	OnMessage     func(c *TcpConnection, msg any)
 	OnClose       func(c *TcpConnection)
 	OnError       func(c *TcpConnection, code int, err error)
@@ -92,21 +93,14 @@ type Events struct {
 	OnPanic func(c *TcpConnection, where string, v any, stack []byte)
 }
 
-// Config holds the limits a connection starts with.
-type Config struct {
-	MaxSendBufferSize int
-	MaxPackageSize    int
-	CloseTimeout      time.Duration
-}
-
-// Group is what every connection of one worker shares: its owner, its
+// group is what every connection of one worker shares: its owner, its
 // callbacks and its limits. Connections point to it rather than copying it,
 // which keeps each connection small (10,000 idle SSE streams are the case
 // this matters for).
-type Group struct {
-	Owner  Owner
-	Events Events
-	Config Config
+type group struct {
+	owner  Owner
+	events callbacks
+	config glue.Config
 
 	queuesMu sync.Mutex
 	queues   atomic.Pointer[flushQueues] // see flush.go
@@ -122,7 +116,7 @@ var lastID atomic.Uint64
 // tens of thousands of them.
 type TcpConnection struct {
 	id     uint64
-	group  *Group
+	group  *group
 	gc     gnet.Conn
 	remote net.Addr
 
@@ -153,7 +147,7 @@ type TcpConnection struct {
 	localLen     uint8       // 4 or 16; 0 when unknown
 	pollShift    uint8       // loop-only: the poll's backoff, 1 ms << (pollShift-1); 0 when not polling
 	closeAsked   atomic.Bool // CloseAsync was called; the loop carries it out
-	closed       bool        // loop-only: HandleClose ran
+	closed       bool        // loop-only: handleClose ran
 	discardIn    bool        // loop-only: input is dropped (see MaxStalledInput)
 
 	// Under mu.
@@ -170,10 +164,9 @@ func clampInt32(n int) int32 {
 	return int32(min(max(n, 0), math.MaxInt32))
 }
 
-// New wraps a gnet connection. It is called by the worker's event handler
-// on the connection's event loop; applications get connections from their
-// callbacks.
-func New(gc gnet.Conn, workerID int, proto protocols.Protocol, g *Group) *TcpConnection {
+// newConn wraps a gnet connection accepted on event loop workerID (see
+// glue.Connections.Accept).
+func newConn(gc gnet.Conn, workerID int, proto protocols.Protocol, g *group) *TcpConnection {
 	c := &TcpConnection{
 		id:       lastID.Add(1),
 		workerID: int32(workerID),
@@ -183,7 +176,7 @@ func New(gc gnet.Conn, workerID int, proto protocols.Protocol, g *Group) *TcpCon
 	}
 	c.readLocalAddr()
 	g.queueFor(workerID, gc.EventLoop())
-	cfg := g.Config
+	cfg := g.config
 	if cfg.MaxSendBufferSize <= 0 {
 		cfg.MaxSendBufferSize = DefaultMaxSendBufferSize
 	}
@@ -199,12 +192,12 @@ func New(gc gnet.Conn, workerID int, proto protocols.Protocol, g *Group) *TcpCon
 }
 
 // events are the worker's callbacks.
-func (c *TcpConnection) events() *Events { return &c.group.Events }
+func (c *TcpConnection) events() *callbacks { return &c.group.events }
 
 // closeDeadlineFromNow is when a graceful close gives up on a peer that
 // does not read.
 func (c *TcpConnection) closeDeadlineFromNow() int64 {
-	d := c.group.Config.CloseTimeout
+	d := c.group.config.CloseTimeout
 	if d <= 0 {
 		d = DefaultCloseTimeout
 	}
@@ -220,7 +213,7 @@ func (c *TcpConnection) ID() uint64 { return c.id }
 func (c *TcpConnection) WorkerID() int { return int(c.workerID) }
 
 // Worker is the worker that accepted the connection.
-func (c *TcpConnection) Worker() Owner { return c.group.Owner }
+func (c *TcpConnection) Worker() Owner { return c.group.owner }
 
 // Status is the connection's current status.
 func (c *TcpConnection) Status() Status { return Status(c.status.Load()) }
@@ -379,7 +372,7 @@ func (c *TcpConnection) CloseWhenIdle() {
 // Destroy closes the connection at once, dropping queued output.
 func (c *TcpConnection) Destroy() {
 	c.mu.Lock()
-	if c.Status() == StatusClosed { // checked under mu: HandleClose sets it there
+	if c.Status() == StatusClosed { // checked under mu: handleClose sets it there
 		c.mu.Unlock()
 		return
 	}

@@ -50,7 +50,7 @@ type flushQueues []*flushQueue
 // queueFor returns the flush queue of loop, whose index is id, creating it
 // when the loop is new (the worker's first connection on it, or a restart
 // with new loops).
-func (g *Group) queueFor(id int, loop gnet.EventLoop) *flushQueue {
+func (g *group) queueFor(id int, loop gnet.EventLoop) *flushQueue {
 	if q := g.queueOf(id, loop); q != nil {
 		return q
 	}
@@ -73,7 +73,7 @@ func (g *Group) queueFor(id int, loop gnet.EventLoop) *flushQueue {
 }
 
 // queueOf is the published queue of loop at index id, or nil.
-func (g *Group) queueOf(id int, loop gnet.EventLoop) *flushQueue {
+func (g *group) queueOf(id int, loop gnet.EventLoop) *flushQueue {
 	if qs := g.queues.Load(); qs != nil && id < len(*qs) && (*qs)[id] != nil && (*qs)[id].loop == loop {
 		return (*qs)[id]
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gnetworker/gnetworker/internal/glue"
 	"github.com/gnetworker/gnetworker/protocols"
 )
 
@@ -57,12 +58,12 @@ func (l *fakeLoop) runTasks(t *testing.T) {
 
 func newFakeConns(n int) (*fakeLoop, []*fakeConn, []*TcpConnection) {
 	loop := &fakeLoop{}
-	g := &Group{}
+	g := &group{}
 	fcs := make([]*fakeConn, n)
 	cs := make([]*TcpConnection, n)
 	for i := range n {
 		fcs[i] = &fakeConn{loop: loop}
-		cs[i] = New(fcs[i], 0, protocols.Raw{}, g)
+		cs[i] = newConn(fcs[i], 0, protocols.Raw{}, g)
 	}
 	return loop, fcs, cs
 }
@@ -91,7 +92,7 @@ func TestLoopTaskSkipsClosedConnections(t *testing.T) {
 	loop, fcs, cs := newFakeConns(2)
 	require.NoError(t, cs[0].SendRaw("a"))
 	require.NoError(t, cs[1].SendRaw("b"))
-	cs[0].HandleClose()
+	cs[0].handleClose()
 	assert.Nil(t, cs[0].out, "closing gives the staged buffer back")
 	loop.runTasks(t)
 	assert.Empty(t, fcs[0].written.String())
@@ -154,9 +155,9 @@ func TestSendReportsRunOnTheLoop(t *testing.T) {
 	loop := &fakeLoop{}
 	var full, failed int
 	var failErr error
-	g := &Group{
-		Config: Config{MaxSendBufferSize: 8},
-		Events: Events{
+	g := &group{
+		config: glue.Config{MaxSendBufferSize: 8},
+		events: callbacks{
 			OnBufferFull: func(*TcpConnection) { full++ },
 			OnError: func(_ *TcpConnection, code int, err error) {
 				failed++
@@ -166,7 +167,7 @@ func TestSendReportsRunOnTheLoop(t *testing.T) {
 		},
 	}
 	fc := &fakeConn{loop: loop}
-	c := New(fc, 0, protocols.Raw{}, g)
+	c := newConn(fc, 0, protocols.Raw{}, g)
 	require.NoError(t, c.SendRaw("12345678")) // reaches the limit
 	require.ErrorIs(t, c.SendRaw("more"), ErrSendBufferFull)
 	assert.Zero(t, full, "not inside the send")

@@ -13,11 +13,12 @@ import (
 )
 
 // This file holds what runs on the connection's event loop. The worker's
-// gnet event handler calls the exported Handle* methods; nothing else may.
+// gnet event handler calls the handle* methods through package glue;
+// nothing else may.
 
-// HandleOpen runs the OnConnect callback c's worker gives it and writes what
+// handleOpen runs the OnConnect callback c's worker gives it and writes what
 // it sent. The worker calls it from gnet's OnOpen.
-func (c *TcpConnection) HandleOpen(onConnect func(*TcpConnection)) gnet.Action {
+func (c *TcpConnection) handleOpen(onConnect func(*TcpConnection)) gnet.Action {
 	c.enter()
 	if onConnect != nil {
 		c.call("OnConnect", func() { onConnect(c) })
@@ -25,10 +26,10 @@ func (c *TcpConnection) HandleOpen(onConnect func(*TcpConnection)) gnet.Action {
 	return c.leave()
 }
 
-// HandleTraffic reads what gnet received, dispatches every complete
+// handleTraffic reads what gnet received, dispatches every complete
 // package, and writes what was sent meanwhile. The worker calls it from
 // gnet's OnTraffic, which also runs after every Wake.
-func (c *TcpConnection) HandleTraffic() gnet.Action {
+func (c *TcpConnection) handleTraffic() gnet.Action {
 	buf, _ := c.gc.Next(-1)
 	if len(buf) > 0 {
 		c.bytesRead.Add(uint64(len(buf)))
@@ -36,9 +37,9 @@ func (c *TcpConnection) HandleTraffic() gnet.Action {
 	return c.run(buf)
 }
 
-// run is HandleTraffic once gnet's input is taken. The loop's flush queue
+// run is handleTraffic once gnet's input is taken. The loop's flush queue
 // calls it with none: gnet holds no input between reads, since
-// HandleTraffic takes all of it every time.
+// handleTraffic takes all of it every time.
 func (c *TcpConnection) run(buf []byte) gnet.Action {
 	c.enter()
 	if c.closeAsked.Load() && c.Status() == StatusEstablished {
@@ -62,10 +63,10 @@ func (c *TcpConnection) run(buf []byte) gnet.Action {
 	return c.leave()
 }
 
-// HandleClose marks the connection closed, releases its buffers and timers
+// handleClose marks the connection closed, releases its buffers and timers
 // and runs OnClose, then lets the codec release what it holds. The worker
 // calls it from gnet's OnClose.
-func (c *TcpConnection) HandleClose() {
+func (c *TcpConnection) handleClose() {
 	if c.closed {
 		return
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gnetworker/gnetworker/connection"
 	"github.com/gnetworker/gnetworker/internal/fdbudget"
+	"github.com/gnetworker/gnetworker/internal/glue"
 )
 
 // eventHandler is the worker's gnet.EventHandler: it turns gnet's events
@@ -46,7 +47,7 @@ func (h *eventHandler) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 		w.refuse("MaxConnections reached")
 		return nil, gnet.Close
 	}
-	c := connection.New(gc, w.loopID(gc.EventLoop()), w.Protocol, &w.group)
+	c := glue.Connections.Accept(gc, w.loopID(gc.EventLoop()), w.Protocol, w.group).(*connection.TcpConnection)
 	w.addConn(c)
 	gc.SetContext(c)
 	if w.stopping.Load() {
@@ -54,7 +55,7 @@ func (h *eventHandler) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 		// connections before this one was added: close it like them.
 		c.CloseWhenIdle()
 	}
-	return nil, c.HandleOpen(w.OnConnect)
+	return nil, glue.Connections.Open(c, w.OnConnect)
 }
 
 // OnTraffic runs after every read and every Wake.
@@ -63,7 +64,7 @@ func (h *eventHandler) OnTraffic(gc gnet.Conn) gnet.Action {
 	if !ok {
 		return gnet.Close
 	}
-	return c.HandleTraffic()
+	return glue.Connections.Traffic(c)
 }
 
 // OnClose runs once per connection, however it closed.
@@ -76,7 +77,7 @@ func (h *eventHandler) OnClose(gc gnet.Conn, _ error) gnet.Action {
 	h.w.removeConn(c)
 	h.w.open.Add(-1)
 	fdbudget.Release()
-	c.HandleClose()
+	glue.Connections.Close(c)
 	return gnet.None
 }
 
@@ -97,6 +98,8 @@ func boundAddr(eng gnet.Engine) net.Addr {
 		return &net.TCPAddr{IP: net.IP(a.Addr[:]).To16(), Port: a.Port}
 	case *unix.SockaddrInet6:
 		return &net.TCPAddr{IP: net.IP(a.Addr[:]), Port: a.Port}
+	case *unix.SockaddrUnix:
+		return &net.UnixAddr{Name: a.Name, Net: "unix"}
 	}
 	return nil
 }

@@ -31,13 +31,11 @@ func (w *Worker) Start() error {
 		forget(w)
 		return err
 	}
-	perLoop := w.ReusePort || perLoopAccept
-	if perLoop {
-		if err := w.pinPort(); err != nil {
-			w.started.Store(false)
-			forget(w)
-			return err
-		}
+	perLoop := (w.ReusePort || perLoopAccept) && w.listen.network == "tcp"
+	if err := w.claimAddress(perLoop); err != nil {
+		w.started.Store(false)
+		forget(w)
+		return err
 	}
 	booted := make(chan struct{})
 	h := &eventHandler{w: w, booted: booted}
@@ -52,7 +50,7 @@ func (w *Worker) Start() error {
 	}
 	runErr := make(chan error, 1)
 	go func() {
-		err := gnet.Run(h, listenURL(w.address), opts...)
+		err := gnet.Run(h, w.listen.url(), opts...)
 		w.runErr = err
 		runErr <- err
 		if !w.stopping.Load() {
@@ -88,6 +86,25 @@ func (w *Worker) Start() error {
 // descriptors before any is counted: gnet's acceptor then dies on EMFILE.
 var perLoopAccept = runtime.GOOS == "linux"
 
+// claimAddress readies the worker's address for its listeners: a host
+// name is resolved, a stale unix socket file removed, and with perLoop the
+// port is checked and pinned (pinPort).
+func (w *Worker) claimAddress(perLoop bool) error {
+	if err := w.listen.resolve(); err != nil {
+		return fmt.Errorf("worker %q: %w", w.Name, err)
+	}
+	if w.listen.network == "unix" {
+		if err := claimUnixSocket(w.listen.address); err != nil {
+			return fmt.Errorf("worker %q: %w", w.Name, err)
+		}
+		return nil
+	}
+	if perLoop {
+		return w.pinPort()
+	}
+	return nil
+}
+
 // pinPort checks that no one listens on the worker's address and turns
 // port 0 into one free port, before the event loops bind their listeners
 // with SO_REUSEPORT: that option would let them share a port with a
@@ -96,16 +113,16 @@ var perLoopAccept = runtime.GOOS == "linux"
 // ReusePort set, sharing is what the user asked for, and only port 0 is
 // resolved.
 func (w *Worker) pinPort() error {
-	host, port, _ := net.SplitHostPort(w.address)
+	host, port, _ := net.SplitHostPort(w.listen.address)
 	if w.ReusePort && port != "0" {
 		return nil
 	}
-	ln, err := net.Listen("tcp", w.address)
+	ln, err := net.Listen("tcp", w.listen.address)
 	if err != nil {
 		return fmt.Errorf("worker %q: %w", w.Name, err)
 	}
 	if port == "0" {
-		w.address = net.JoinHostPort(host, strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
+		w.listen.address = net.JoinHostPort(host, strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
 	}
 	return ln.Close()
 }
@@ -152,6 +169,9 @@ func (w *Worker) stop() {
 	defer cancel()
 	_ = w.engine.Stop(ctx) // closes what is left, each with OnClose
 	<-w.runDone
+	if w.listen.network == "unix" {
+		_ = os.Remove(w.listen.address)
+	}
 	w.callLifecycle("OnWorkerStop", w.OnWorkerStop)
 	forget(w)
 }

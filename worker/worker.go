@@ -27,11 +27,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/url"
 	"runtime"
 	"runtime/debug"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -39,6 +36,7 @@ import (
 	"github.com/panjf2000/gnet/v2"
 
 	"github.com/gnetworker/gnetworker/connection"
+	"github.com/gnetworker/gnetworker/internal/glue"
 	"github.com/gnetworker/gnetworker/protocols"
 )
 
@@ -111,11 +109,11 @@ type Worker struct {
 
 	socketName string
 	scheme     scheme
-	address    string // host:port
+	listen     listenAddr
 
 	started  atomic.Bool
 	stopping atomic.Bool
-	group    connection.Group
+	group    any // the connections' shared group (glue.Connections.NewGroup)
 	engine   gnet.Engine
 	addr     net.Addr
 	runDone  chan struct{}
@@ -140,34 +138,19 @@ var (
 // names a registered protocol (tcp, text, frame, http, or one registered
 // with RegisterProtocol). Port 0 picks a free port; Addr tells which.
 func New(socketName string) (*Worker, error) {
-	u, err := url.Parse(socketName)
-	if err != nil || u.Host == "" || u.Scheme == "" {
-		return nil, fmt.Errorf("%w %q: want scheme://host:port", ErrBadAddress, socketName)
-	}
-	if u.Path != "" || u.RawQuery != "" || u.User != nil {
-		return nil, fmt.Errorf("%w %q: want scheme://host:port with nothing after it", ErrBadAddress, socketName)
-	}
-	host, port, err := net.SplitHostPort(u.Host)
+	schemeName, la, err := parseSocketName(socketName)
 	if err != nil {
-		return nil, fmt.Errorf("%w %q: %v", ErrBadAddress, socketName, err)
+		return nil, err
 	}
-	if p, err := strconv.Atoi(port); err != nil {
-		return nil, fmt.Errorf("%w %q: port %q is not a number", ErrBadAddress, socketName, port)
-	} else if p < 0 || p > 65535 {
-		return nil, fmt.Errorf("%w %q: port %d out of range 0-65535", ErrBadAddress, socketName, p)
-	}
-	if host != "" && host != "localhost" && net.ParseIP(host) == nil {
-		return nil, fmt.Errorf("%w %q: host %q is not an IP address", ErrBadAddress, socketName, host)
-	}
-	s, ok := lookupScheme(u.Scheme)
+	s, ok := lookupScheme(schemeName)
 	if !ok {
-		return nil, fmt.Errorf("%w %q in %q", ErrUnknownScheme, u.Scheme, socketName)
+		return nil, fmt.Errorf("%w %q in %q", ErrUnknownScheme, schemeName, socketName)
 	}
 	w := &Worker{
 		Name:       "none",
 		socketName: socketName,
 		scheme:     s,
-		address:    net.JoinHostPort(host, port),
+		listen:     la,
 		Protocol:   s.newProtocol(),
 		runDone:    make(chan struct{}),
 		conns:      make(map[*connection.TcpConnection]struct{}),
@@ -217,7 +200,8 @@ func (w *Worker) logger() *slog.Logger {
 	return slog.Default()
 }
 
-// prepare fills in defaults and turns the callbacks into connection.Events.
+// prepare fills in defaults and makes the group of callbacks and limits
+// the worker's connections share.
 func (w *Worker) prepare() error {
 	if w.Protocol == nil {
 		return errors.New("worker: Protocol is nil")
@@ -236,12 +220,10 @@ func (w *Worker) prepare() error {
 	if w.StopTimeout <= 0 {
 		w.StopTimeout = DefaultStopTimeout
 	}
-	w.group.Owner = w
-	w.group.Config = connection.Config{
+	g, err := glue.Connections.NewGroup(w, glue.Config{
 		MaxSendBufferSize: w.MaxSendBufferSize,
 		MaxPackageSize:    w.MaxPackageSize,
-	}
-	w.group.Events = connection.Events{
+	}, glue.Callbacks{
 		OnMessage:     onMessage,
 		OnClose:       w.OnClose,
 		OnError:       w.OnError,
@@ -251,7 +233,11 @@ func (w *Worker) prepare() error {
 			w.logger().Error("worker: recovered panic", "worker", w.Name, "callback", where,
 				"conn", c.ID(), "panic", fmt.Sprint(v), "stack", string(stack))
 		},
+	})
+	if err != nil {
+		return err
 	}
+	w.group = g
 	return nil
 }
 
@@ -320,11 +306,4 @@ func (w *Worker) removeConn(c *connection.TcpConnection) {
 		w.drained = nil
 	}
 	w.mu.Unlock()
-}
-
-func listenURL(address string) string {
-	if strings.HasPrefix(address, "localhost:") {
-		address = "127.0.0.1:" + strings.TrimPrefix(address, "localhost:")
-	}
-	return "tcp://" + address
 }

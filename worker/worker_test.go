@@ -73,7 +73,10 @@ func TestNewRejectsBadSocketNames(t *testing.T) {
 		{"text://127.0.0.1", worker.ErrBadAddress},
 		{"text://127.0.0.1:99999", worker.ErrBadAddress},
 		{"text://127.0.0.1:http", worker.ErrBadAddress},
-		{"text://example.com:80", worker.ErrBadAddress},
+		{"text://-example-.com:80", worker.ErrBadAddress},
+		{"text://exa_mple.com:80", worker.ErrBadAddress},
+		{"unix://relative.sock", worker.ErrBadAddress},
+		{"nope+unix:///tmp/x.sock", worker.ErrUnknownScheme},
 		{"text://127.0.0.1:80/path", worker.ErrBadAddress},
 		{"", worker.ErrBadAddress},
 	}

@@ -1,0 +1,59 @@
+// Package glue is the seam between package worker, which runs the gnet
+// engine, and package connection, whose TcpConnection the engine's events
+// drive. It keeps gnet and the loop's machinery out of the public API:
+// applications see TcpConnection's methods, and nothing here.
+//
+// Package connection fills in Connections when it is initialized; package
+// worker, which imports connection, calls it. The handles are opaque (any)
+// so that this package need not import connection.
+package glue
+
+import (
+	"time"
+
+	"github.com/panjf2000/gnet/v2"
+
+	"github.com/gnetworker/gnetworker/protocols"
+)
+
+// Config holds the limits a worker's connections start with; zero fields
+// take connection's defaults.
+type Config struct {
+	MaxSendBufferSize int
+	MaxPackageSize    int
+	CloseTimeout      time.Duration
+}
+
+// Callbacks are a worker's callbacks, each nil or of the type package
+// connection expects:
+//
+//	OnMessage     func(*connection.TcpConnection, any)
+//	OnClose       func(*connection.TcpConnection)
+//	OnError       func(*connection.TcpConnection, int, error)
+//	OnBufferFull  func(*connection.TcpConnection)
+//	OnBufferDrain func(*connection.TcpConnection)
+//	OnPanic       func(*connection.TcpConnection, string, any, []byte)
+//
+// NewGroup checks them once.
+type Callbacks struct {
+	OnMessage, OnClose, OnError, OnBufferFull, OnBufferDrain, OnPanic any
+}
+
+// Connections is package connection's side of the seam.
+var Connections struct {
+	// NewGroup returns what every connection of one worker shares: its
+	// owner (a connection.Owner), its limits and its callbacks.
+	NewGroup func(owner any, cfg Config, cb Callbacks) (group any, err error)
+	// Accept wraps a gnet connection accepted on event loop loopID; it
+	// returns the *connection.TcpConnection. Called from gnet's OnOpen.
+	Accept func(gc gnet.Conn, loopID int, proto protocols.Protocol, group any) (conn any)
+	// Open runs the connection's OnConnect (a func(*connection.TcpConnection)
+	// or nil) and writes what it sent. Called from gnet's OnOpen.
+	Open func(conn any, onConnect any) gnet.Action
+	// Traffic reads what gnet received, dispatches it and writes what was
+	// sent. Called from gnet's OnTraffic, which also runs after a Wake.
+	Traffic func(conn any) gnet.Action
+	// Close marks the connection closed, frees what it holds and runs its
+	// OnClose. Called from gnet's OnClose.
+	Close func(conn any)
+}
