@@ -3,9 +3,9 @@
 GO ?= go
 FUZZTIME ?= 20s
 
-.PHONY: test deps vet race fuzz bench
+.PHONY: test deps vet cross race fuzz bench
 
-test: deps vet race
+test: deps vet cross race
 
 # deps: Debian's chromium and tests/browser's npm packages (idempotent).
 deps:
@@ -14,6 +14,13 @@ deps:
 vet:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+
+# cross: the supported systems build (Linux is where it is tested; macOS and
+# FreeBSD run gnet too). Windows is not supported.
+cross:
+	GOOS=linux $(GO) build ./...
+	GOOS=darwin $(GO) build ./...
+	GOOS=freebsd $(GO) build ./...
 
 race:
 	$(GO) test -race -count=1 ./...

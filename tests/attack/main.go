@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command attack runs hostile clients against real example servers
 // (examples/hello, examples/ssehub) started as processes on 127.0.0.1, one
 // server per attack, and judges each against the server's targets: file
