@@ -8,6 +8,7 @@ import (
 
 	"github.com/panjf2000/gnet/v2"
 
+	"github.com/gnetworker/gnetworker/internal/systimer"
 	"github.com/gnetworker/gnetworker/protocols"
 	"github.com/gnetworker/gnetworker/timer"
 )
@@ -348,13 +349,13 @@ func (c *TcpConnection) pendingOutput() bool {
 // doubles from 1 ms up to 64 ms so that many slow peers cost little.
 func (c *TcpConnection) startPoll() {
 	if c.pollID != 0 {
-		timer.Del(c.pollID)
+		systimer.Del(c.pollID)
 	}
 	if c.pollShift < 7 { // 1 ms, 2 ms, ... 64 ms
 		c.pollShift++
 	}
 	gc := c.gc
-	c.pollID, _ = timer.Once(time.Millisecond<<(c.pollShift-1), func(timer.ID) { _ = gc.Wake(nil) })
+	c.pollID, _ = systimer.Once(time.Millisecond<<(c.pollShift-1), func(timer.ID) { _ = gc.Wake(nil) })
 }
 
 func (c *TcpConnection) resetPoll() {
@@ -364,7 +365,7 @@ func (c *TcpConnection) resetPoll() {
 
 func (c *TcpConnection) stopPoll() {
 	if c.pollID != 0 {
-		timer.Del(c.pollID)
+		systimer.Del(c.pollID)
 		c.pollID = 0
 	}
 }

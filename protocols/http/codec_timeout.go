@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gnetworker/gnetworker/internal/systimer"
 	"github.com/gnetworker/gnetworker/timer"
 )
 
@@ -93,7 +94,7 @@ func (c *codec) armAt(k timeoutKind, at, now int64) {
 			return // the scheduled timer fires first and re-arms
 		}
 		if d.id.CompareAndSwap(id, 0) {
-			timer.Del(timer.ID(id))
+			systimer.Del(timer.ID(id))
 		}
 	}
 	c.schedule(time.Duration(max(at-now, 0)))
@@ -118,16 +119,16 @@ func (d *deadline) disarm() {
 func (c *codec) schedule(dur time.Duration) {
 	d := &c.timeout
 	d.fireAt.Store(time.Now().Add(dur).UnixNano())
-	id, err := timer.Once(dur, c.expire)
+	id, err := systimer.Once(dur, c.expire)
 	if err != nil {
 		return
 	}
 	if !d.id.CompareAndSwap(0, uint64(id)) {
-		timer.Del(id) // another timer is scheduled already
+		systimer.Del(id) // another timer is scheduled already
 		return
 	}
 	if d.released.Load() && d.id.CompareAndSwap(uint64(id), 0) {
-		timer.Del(id) // the connection closed meanwhile
+		systimer.Del(id) // the connection closed meanwhile
 	}
 }
 
@@ -153,7 +154,7 @@ func (c *codec) expire(id timer.ID) {
 func (d *deadline) cancel() {
 	d.disarm()
 	if id := d.id.Swap(0); id != 0 {
-		timer.Del(timer.ID(id))
+		systimer.Del(timer.ID(id))
 	}
 }
 
@@ -161,6 +162,6 @@ func (d *deadline) release() {
 	d.released.Store(true)
 	d.at.Store(0)
 	if id := d.id.Swap(0); id != 0 {
-		timer.Del(timer.ID(id))
+		systimer.Del(timer.ID(id))
 	}
 }

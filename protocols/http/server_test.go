@@ -26,6 +26,7 @@ import (
 
 	"github.com/gnetworker/gnetworker/connection"
 	"github.com/gnetworker/gnetworker/internal/fdbudget"
+	"github.com/gnetworker/gnetworker/internal/systimer"
 	"github.com/gnetworker/gnetworker/protocols/http"
 	"github.com/gnetworker/gnetworker/timer"
 	"github.com/gnetworker/gnetworker/worker"
@@ -570,7 +571,7 @@ func TestServerNoLeaks(t *testing.T) {
 	conn.Close()
 	time.Sleep(50 * time.Millisecond)
 	goroutines := runtime.NumGoroutine()
-	timers := timer.Len()
+	timers := (timer.Len() + systimer.Len())
 
 	const n = 200
 	var wg sync.WaitGroup
@@ -600,7 +601,7 @@ func TestServerNoLeaks(t *testing.T) {
 	}
 	wg.Wait()
 	assert.Eventually(t, func() bool {
-		return runtime.NumGoroutine() <= goroutines+2 && timer.Len() <= timers
+		return runtime.NumGoroutine() <= goroutines+2 && (timer.Len()+systimer.Len()) <= timers
 	}, 5*time.Second, 10*time.Millisecond, "goroutines %d (start %d), timers %d (start %d)",
-		runtime.NumGoroutine(), goroutines, timer.Len(), timers)
+		runtime.NumGoroutine(), goroutines, (timer.Len() + systimer.Len()), timers)
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gnetworker/gnetworker/connection"
 	"github.com/gnetworker/gnetworker/protocols/http"
+	"github.com/gnetworker/gnetworker/timer"
 	"github.com/gnetworker/gnetworker/worker"
 )
 
@@ -179,4 +180,27 @@ func TestServerPatientClientsAreServed(t *testing.T) {
 		assert.True(t, waitClosed(conn, 10*time.Second), "idle connection must close")
 		assert.Greater(t, time.Since(start), 500*time.Millisecond, "not before its timeout")
 	})
+}
+
+// The framework's deadlines run on a wheel of their own: an application
+// timer that blocks (on a database, say) must not hold back a single
+// timeout, or slowloris protection would stop with it.
+func TestServerTimeoutsIgnoreBlockedUserTimers(t *testing.T) {
+	_, addr := startServer(t, respondPath, func(w *worker.Worker) {
+		httpProto(w).HeaderTimeout = 200 * time.Millisecond
+	})
+	release := make(chan struct{})
+	defer close(release)
+	blocked := make(chan struct{})
+	_, err := timer.Once(time.Millisecond, func(timer.ID) {
+		close(blocked)
+		select {
+		case <-release:
+		case <-time.After(20 * time.Second):
+		}
+	})
+	require.NoError(t, err)
+	<-blocked // the application's wheel is stuck from here on
+	conn := dial(t, addr)
+	assert.True(t, waitClosed(conn, 5*time.Second), "the header timeout fires while a user timer blocks")
 }

@@ -40,6 +40,7 @@ import (
 	"time"
 
 	"github.com/gnetworker/gnetworker/connection"
+	"github.com/gnetworker/gnetworker/internal/systimer"
 	"github.com/gnetworker/gnetworker/protocols/http"
 	"github.com/gnetworker/gnetworker/timer"
 )
@@ -437,7 +438,7 @@ func (h *Hub) startHeartbeatLocked() {
 	if h.heartbeatID != 0 || h.opts.Heartbeat < 0 {
 		return
 	}
-	h.heartbeatID, _ = timer.Add(h.opts.Heartbeat, h.beat)
+	h.heartbeatID, _ = systimer.Add(h.opts.Heartbeat, h.beat)
 }
 
 func (h *Hub) stopHeartbeatLocked() {
@@ -446,7 +447,7 @@ func (h *Hub) stopHeartbeatLocked() {
 		h.heartbeatID = 0
 		// Deleting from inside the callback would be fine, but beat may be
 		// waiting for h.mu right now: delete without waiting for it.
-		go timer.Del(id)
+		go systimer.Del(id)
 	}
 }
 

@@ -17,9 +17,9 @@ import (
 
 	"github.com/gnetworker/gnetworker/connection"
 	"github.com/gnetworker/gnetworker/internal/leaktest"
+	"github.com/gnetworker/gnetworker/internal/systimer"
 	"github.com/gnetworker/gnetworker/protocols/http"
 	"github.com/gnetworker/gnetworker/protocols/http/ssehub"
-	"github.com/gnetworker/gnetworker/timer"
 	"github.com/gnetworker/gnetworker/worker"
 )
 
@@ -269,14 +269,14 @@ func TestSlowSubscriber(t *testing.T) {
 func TestNoLeakAfterClientsDrop(t *testing.T) {
 	hub := ssehub.New(ssehub.Options{Heartbeat: time.Second})
 	addr := server(t, hub, nil)
-	timersBefore := timer.Len()
+	timersBefore := systimer.Len()
 	// Count goroutines from a server that has served a client: gnet starts
 	// its loop goroutines asynchronously.
 	warm := subscribe(t, addr, "", "")
 	waitSubscribers(t, hub, 1)
 	_ = warm.conn.Close()
 	waitSubscribers(t, hub, 0)
-	require.Eventually(t, func() bool { return timer.Len() == timersBefore }, 5*time.Second, 5*time.Millisecond,
+	require.Eventually(t, func() bool { return systimer.Len() == timersBefore }, 5*time.Second, 5*time.Millisecond,
 		"the heartbeat stops with the last subscriber")
 	goroutinesBefore := leaktest.Goroutines()
 
@@ -298,7 +298,7 @@ func TestNoLeakAfterClientsDrop(t *testing.T) {
 	waitSubscribers(t, hub, clients)
 	assert.Equal(t, clients/2, hub.Subscribers("u"))
 	publish(t, hub, "t", 3)
-	assert.Equal(t, timersBefore+1, timer.Len(), "one heartbeat timer for the whole hub")
+	assert.Equal(t, timersBefore+1, systimer.Len(), "one heartbeat timer for the whole hub")
 	for _, conn := range conns {
 		_ = conn.Close()
 	}
@@ -307,8 +307,8 @@ func TestNoLeakAfterClientsDrop(t *testing.T) {
 	assert.Zero(t, subs)
 	assert.Zero(t, more, "no subscriber's extra topics left behind")
 	assert.Equal(t, 1, topics, `only "t" remains, for its replay ring; "u" had no events`)
-	assert.Eventually(t, func() bool { return timer.Len() == timersBefore }, 5*time.Second, 10*time.Millisecond,
-		"pending timers back to %d, have %d", timersBefore, timer.Len())
+	assert.Eventually(t, func() bool { return systimer.Len() == timersBefore }, 5*time.Second, 10*time.Millisecond,
+		"pending timers back to %d, have %d", timersBefore, systimer.Len())
 	leaktest.WaitGoroutines(t, goroutinesBefore, 15*time.Second)
 }
 
