@@ -125,10 +125,11 @@ type TcpConnection struct {
 	mu            sync.Mutex
 	codec         protocols.Codec
 	seq           protocols.Sequencer
-	out           *[]byte // staged output (pooled; nil when empty)
-	gnetBuffered  int     // what gnet held for the socket at the last flush
-	inFlight      int     // staged output the loop is handing to gnet now
-	closeDeadline int64   // Unix nanoseconds
+	out           *[]byte                 // staged output (pooled; nil when empty)
+	gnetBuffered  int32                   // what gnet held for the socket at the last flush (clamped)
+	inFlight      int32                   // staged output the loop is handing to gnet now (clamped)
+	ext           atomic.Pointer[connExt] // a switched protocol's handler, a transport; nil for most connections
+	closeDeadline int64                   // Unix nanoseconds
 	ctx           any
 	closeHook     func(*TcpConnection)
 
@@ -188,6 +189,11 @@ func newConn(gc gnet.Conn, workerID int, proto protocols.Protocol, g *group) *Tc
 	c.status.Store(int32(StatusEstablished))
 	c.codec = proto.NewCodec(c)
 	c.seq, _ = c.codec.(protocols.Sequencer)
+	if g.config.NewTransport != nil {
+		if t := g.config.NewTransport(); t != nil {
+			c.ext.Store(&connExt{transport: t})
+		}
+	}
 	return c
 }
 
@@ -301,7 +307,7 @@ func (c *TcpConnection) AtClose(fn func(*TcpConnection)) {
 func (c *TcpConnection) BufferedOutput() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.stagedLocked() + c.gnetBuffered + c.inFlight
+	return c.stagedLocked() + int(c.gnetBuffered) + int(c.inFlight)
 }
 
 // Send encodes v with the connection's protocol and queues it for the peer.
@@ -345,12 +351,13 @@ func (c *TcpConnection) Close(data ...any) error {
 // (protocols.Drainer) is closed as by Close. A worker's graceful stop
 // calls it on every connection.
 func (c *TcpConnection) CloseWhenIdle() {
-	d, ok := c.codec.(protocols.Drainer)
+	c.mu.Lock()
+	d, ok := c.codec.(protocols.Drainer) // under mu: SwitchProtocol changes it
 	if !ok {
+		c.mu.Unlock()
 		_ = c.Close()
 		return
 	}
-	c.mu.Lock()
 	if c.Status() != StatusEstablished {
 		c.mu.Unlock()
 		return
@@ -409,7 +416,7 @@ func (c *TcpConnection) send(v any, raw, closeAfter bool) error {
 		} else {
 			err = c.appendLocked(v, raw)
 		}
-		if err == nil && c.stagedLocked()+c.gnetBuffered >= int(c.maxSend.Load()) {
+		if err == nil && c.stagedLocked()+int(c.gnetBuffered) >= int(c.maxSend.Load()) {
 			c.full, becameFull = true, true
 		}
 	}

@@ -22,11 +22,16 @@ type fakeConn struct {
 	written bytes.Buffer
 	wakes   int
 	closed  bool
+	in      []byte // what the next Next(-1) returns
 }
 
-func (f *fakeConn) Write(b []byte) (int, error)   { return f.written.Write(b) }
-func (f *fakeConn) OutboundBuffered() int         { return 0 }
-func (f *fakeConn) Next(int) ([]byte, error)      { return nil, nil }
+func (f *fakeConn) Write(b []byte) (int, error) { return f.written.Write(b) }
+func (f *fakeConn) OutboundBuffered() int       { return 0 }
+func (f *fakeConn) Next(int) ([]byte, error) {
+	b := f.in
+	f.in = nil
+	return b, nil
+}
 func (f *fakeConn) Wake(gnet.AsyncCallback) error { f.wakes++; return nil }
 func (f *fakeConn) Close() error                  { f.closed = true; return nil }
 func (f *fakeConn) Fd() int                       { return -1 }

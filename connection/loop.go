@@ -50,6 +50,10 @@ func (c *TcpConnection) run(buf []byte) gnet.Action {
 		c.closeDeadline = c.closeDeadlineFromNow()
 		c.mu.Unlock()
 	}
+	var plain *[]byte
+	if t := c.transport(); t != nil && len(buf) > 0 {
+		buf, plain = c.receive(t, buf)
+	}
 	switch {
 	case c.Status() != StatusEstablished || c.discardIn:
 		// Closing, or ending after what is owed: nothing more is parsed,
@@ -61,6 +65,7 @@ func (c *TcpConnection) run(buf []byte) gnet.Action {
 	case len(buf) > 0 || c.in != nil:
 		c.readInput(buf)
 	}
+	putBuffer(plain)
 	return c.leave()
 }
 
@@ -164,12 +169,13 @@ const MaxStalledInput = 64 << 10
 // overflowStall ends a connection whose stalled input went over
 // MaxStalledInput.
 func (c *TcpConnection) overflowStall() {
-	d, ok := c.codec.(protocols.Drainer)
+	c.mu.Lock()
+	d, ok := c.codec.(protocols.Drainer) // under mu: SwitchProtocol changes it
 	if !ok {
+		c.mu.Unlock()
 		c.fail(CodeProtocol, ErrPackageTooLarge)
 		return
 	}
-	c.mu.Lock()
 	final, idle := d.Drain()
 	c.stageLocked(final)
 	c.discardIn = true
@@ -212,12 +218,14 @@ func (c *TcpConnection) nextMessage(data []byte) (msg any, n int, err error) {
 	return msg, n, err
 }
 
-// dispatch hands one message to OnMessage.
+// dispatch hands one message to OnMessage, or to the handler of the
+// protocol the connection switched to.
 func (c *TcpConnection) dispatch(msg any) {
-	if c.events().OnMessage == nil {
+	h := c.handlerFor()
+	if h == nil {
 		return
 	}
-	c.call("OnMessage", func() { c.events().OnMessage(c, msg) })
+	c.call("OnMessage", func() { h(c, msg) })
 }
 
 // fail reports a protocol error, queues the codec's reply if it has one and
@@ -287,9 +295,9 @@ func (c *TcpConnection) leave() gnet.Action {
 		// are in flight, or a sender pacing itself by it overshoots. (The
 		// full check leaves them out: they are normally written at once.)
 		n := len(*out)
-		c.inFlight += n
+		c.inFlight = clampInt32(int(c.inFlight) + n)
 		c.mu.Unlock()
-		_, err := c.gc.Write(*out)
+		err := c.write(*out)
 		if !shared {
 			putBuffer(out)
 		}
@@ -299,7 +307,7 @@ func (c *TcpConnection) leave() gnet.Action {
 		c.bytesWritten.Add(uint64(n))
 	}
 	c.inCallback = false
-	c.gnetBuffered = c.gc.OutboundBuffered()
+	c.gnetBuffered = clampInt32(c.gc.OutboundBuffered())
 	c.inFlight = 0
 	drained := c.full && c.gnetBuffered == 0
 	if drained {

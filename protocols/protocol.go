@@ -26,6 +26,25 @@
 // soon as the call returns: a codec or a decoded message must copy whatever
 // it keeps.
 //
+// # Switching protocols
+//
+// A connection may change its protocol between two messages, as an HTTP
+// connection upgrading to WebSocket does: TcpConnection.SwitchProtocol
+// replaces the codec with a new one from another Protocol, and releases
+// the old one (Releaser). The bytes the old codec had not taken (anything
+// after the last package it measured, even from the same read) are the
+// new codec's first input; sends from then on are encoded by the new
+// codec. The answer that announces the switch (HTTP's 101) must be sent
+// before it, so that the old codec encodes it. Called from the callback of
+// the last message of the old protocol, the switch falls exactly after that
+// message.
+//
+// # Transports
+//
+// Between the socket and the codec sits the connection's transport: the
+// plain one passes bytes as they are; TLS decrypts what Input sees and
+// encrypts what Encode wrote. A codec never knows which it runs over.
+//
 // # Locking
 //
 // Every codec method is called with the connection's codec lock held, so a

@@ -22,6 +22,27 @@ type Config struct {
 	MaxSendBufferSize int
 	MaxPackageSize    int
 	CloseTimeout      time.Duration
+	// NewTransport gives each new connection its transport; nil: plain.
+	NewTransport func() Transport
+}
+
+// Transport carries a connection's bytes between the socket and its
+// codec: Receive turns what was read into what the codec reads, Send turns
+// what the codec encoded into what is written. The plain transport is none
+// at all (a nil Transport): bytes pass as they are, at no cost. TLS is a
+// transport. Backpressure is counted on the socket's side: what the
+// connection staged plus what gnet holds for the socket.
+//
+// Every method runs on the connection's event loop, one at a time.
+type Transport interface {
+	// Receive appends to plain what the codec is to read from wire, bytes
+	// read from the socket (valid only during the call), and to reply any
+	// bytes the transport must send back at once (a handshake's). An
+	// error closes the connection.
+	Receive(plain, reply, wire []byte) (plainOut, replyOut []byte, err error)
+	// Send appends to wire the socket's form of plain, bytes the codec
+	// encoded. An error closes the connection.
+	Send(wire, plain []byte) ([]byte, error)
 }
 
 // Callbacks are a worker's callbacks, each nil or of the type package

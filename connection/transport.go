@@ -1,0 +1,49 @@
+package connection
+
+import (
+	"github.com/gnetworker/gnetworker/internal/glue"
+)
+
+// What passes through a transport (glue.Transport) other than the plain
+// one: input is turned into the codec's bytes in a pooled buffer for the
+// length of one read, and output into the socket's bytes as it is
+// written. A plain connection takes neither path.
+
+// receive runs wire bytes through t, writes any reply at once, and returns
+// the bytes for the codec (in a pooled buffer the caller gives back).
+func (c *TcpConnection) receive(t glue.Transport, wire []byte) ([]byte, *[]byte) {
+	p, r := getBuffer(len(wire)), getBuffer(0)
+	plain, reply, err := t.Receive((*p)[:0], (*r)[:0], wire)
+	*p, *r = plain, reply
+	if len(reply) > 0 && !c.closed {
+		if _, werr := c.gc.Write(reply); werr == nil {
+			c.bytesWritten.Add(uint64(len(reply)))
+		}
+	}
+	putBuffer(r)
+	if err != nil {
+		c.fail(CodeProtocol, err)
+		return nil, p
+	}
+	return plain, p
+}
+
+// write hands staged output to gnet, through the transport if there is
+// one.
+func (c *TcpConnection) write(out []byte) error {
+	t := c.transport()
+	if t == nil {
+		_, err := c.gc.Write(out)
+		return err
+	}
+	w := getBuffer(len(out))
+	wire, err := t.Send((*w)[:0], out)
+	*w = wire
+	if err == nil {
+		_, err = c.gc.Write(wire)
+	} else {
+		c.Destroy()
+	}
+	putBuffer(w)
+	return err
+}
