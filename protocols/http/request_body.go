@@ -83,8 +83,10 @@ func (r *Request) endBody(p *Protocol) {
 		r.removeTempFiles()
 	}
 	if cap(r.buf) > maxKeptRequestBuffer {
+		// The request is over (its response is complete): a handler that
+		// reads it after all gets empty values, not stale offsets.
+		r.reset()
 		r.buf = nil
-		r.bodyStart, r.bodyEnd, r.headStart, r.headEnd = 0, 0, 0, 0
 	}
 }
 

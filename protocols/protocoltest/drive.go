@@ -55,7 +55,9 @@ func Feed(codec protocols.Codec, pieces ...[]byte) Result {
 				r.Rest = buf
 				return r
 			}
-			r.Messages = append(r.Messages, msg)
+			if msg != nil { // nil: a piece the codec absorbed (protocols.Codec)
+				r.Messages = append(r.Messages, msg)
+			}
 			buf = append([]byte(nil), buf[n:]...) // the connection reuses its buffer
 		}
 	}
