@@ -15,11 +15,17 @@ func Once(interval time.Duration, fn func(id ID)) (ID, error) { return std.Once(
 
 // Del deletes a timer of the default wheel, like workerman's Timer::del.
 // See Wheel.Del.
-func Del(id ID) bool { return std.Del(id) }
+func Del(id ID) bool {
+	unbind(id)
+	return std.Del(id)
+}
 
 // DelAll deletes every timer of the default wheel, like workerman's
 // Timer::delAll. See Wheel.DelAll.
-func DelAll() { std.DelAll() }
+func DelAll() {
+	unbindAll()
+	std.DelAll()
+}
 
 // Len returns the number of pending timers of the default wheel.
 func Len() int { return std.Len() }

@@ -39,4 +39,22 @@
 //
 // The package-level functions Add, Once, Del, DelAll and Len use a default
 // wheel that is never closed.
+//
+// # Two kinds of timers
+//
+//   - Add and Once run their callbacks on the wheel's goroutine,
+//     concurrently with the event loops. Use them for work that locks
+//     what it shares, or that may block for a while (a database call): a
+//     blocked callback delays the other timers of this wheel only, never
+//     a connection's callbacks or the framework's own timeouts, which run
+//     on a wheel of their own.
+//   - AddOn and OnceOn run their callbacks on an Executor: an event loop,
+//     worker.Worker.Loop(i) or a connection's (connection.TcpConnection is
+//     an Executor). That is where workerman runs its timers, on the
+//     worker's event loop: a port of a PHP app with Count = 1 and its
+//     timers bound to Loop(0) runs all its callbacks on one goroutine and
+//     needs no locks. Such a callback must not block, like any callback
+//     on a loop.
+//
+// Del deletes either kind.
 package timer

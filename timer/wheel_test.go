@@ -605,8 +605,13 @@ func TestRandomWarp(t *testing.T) {
 		require.NoError(t, err)
 		ids = append(ids, id)
 		if rng.IntN(10) == 0 {
-			require.True(t, w.Del(id))
-			deleted[i] = true
+			if w.Del(id) {
+				deleted[i] = true
+			} else {
+				// On a busy machine a timer due within a moment may have
+				// fired (or be firing) before Del: only those may miss it.
+				require.Less(t, d, time.Second, "Del of a pending timer")
+			}
 		}
 	}
 	for clock() < int64(maxD)+int64(time.Hour) {

@@ -2,6 +2,7 @@ package worker
 
 import (
 	"net"
+	"time"
 
 	"github.com/panjf2000/gnet/v2"
 	"golang.org/x/sys/unix"
@@ -15,8 +16,21 @@ import (
 // into TcpConnection calls. Each method runs on an event loop.
 type eventHandler struct {
 	gnet.BuiltinEventEngine
-	w      *Worker
-	booted chan<- struct{}
+	w       *Worker
+	booted  chan<- struct{}
+	running chan struct{} // closed by the first OnTick: every loop is registered
+}
+
+// OnTick runs first once the engine has registered and started its event
+// loops (gnet starts the ticker after them), which is what probing the
+// loops waits for; then it sleeps.
+func (h *eventHandler) OnTick() (time.Duration, gnet.Action) {
+	select {
+	case <-h.running:
+	default:
+		close(h.running)
+	}
+	return 24 * time.Hour, gnet.None
 }
 
 // OnBoot runs once the listeners are bound and before any loop accepts.
@@ -35,6 +49,10 @@ func (h *eventHandler) OnBoot(eng gnet.Engine) gnet.Action {
 // limit must never be reached).
 func (h *eventHandler) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 	w := h.w
+	if _, ok := gc.Context().(*loopProbe); ok {
+		w.noteLoop(w.loopID(gc.EventLoop()), gc.EventLoop())
+		return nil, gnet.None
+	}
 	if w.stopping.Load() {
 		return nil, gnet.Close
 	}
@@ -47,7 +65,9 @@ func (h *eventHandler) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 		w.refuse("MaxConnections reached")
 		return nil, gnet.Close
 	}
-	c := glue.Connections.Accept(gc, w.loopID(gc.EventLoop()), w.Protocol, w.group).(*connection.TcpConnection)
+	loop := w.loopID(gc.EventLoop())
+	w.noteLoop(loop, gc.EventLoop())
+	c := glue.Connections.Accept(gc, loop, w.Protocol, w.group).(*connection.TcpConnection)
 	w.addConn(c)
 	gc.SetContext(c)
 	if w.stopping.Load() {

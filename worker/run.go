@@ -38,13 +38,16 @@ func (w *Worker) Start() error {
 		return err
 	}
 	booted := make(chan struct{})
-	h := &eventHandler{w: w, booted: booted}
+	h := &eventHandler{w: w, booted: booted, running: make(chan struct{})}
 	opts := []gnet.Option{
 		gnet.WithNumEventLoop(w.Count),
 		gnet.WithReusePort(perLoop),
 		// A restart must not wait a minute for the connections the last
 		// run closed itself (TIME_WAIT).
 		gnet.WithReuseAddr(true),
+		// Probes find the loops (loops.go) by landing on the least busy.
+		gnet.WithLoadBalancing(gnet.LeastConnections),
+		gnet.WithTicker(true), // its first tick says the loops run (loops.go)
 		gnet.WithTCPNoDelay(gnet.TCPNoDelay),
 		gnet.WithLogLevel(logging.ErrorLevel),
 	}
@@ -55,11 +58,11 @@ func (w *Worker) Start() error {
 		runErr <- err
 		if !w.stopping.Load() {
 			select {
-			case <-booted:
+			case <-h.running:
 				// The engine stopped by itself after it had started: the
 				// process must not live on without its listener.
 				w.logger().Error("worker: engine stopped unasked", "worker", w.Name, "error", err)
-				reportDeath(fmt.Errorf("worker %q (%s): engine stopped: %v", w.Name, w.socketName, err))
+				w.died = fmt.Errorf("worker %q (%s): engine stopped: %v", w.Name, w.socketName, err)
 			default:
 			}
 		}
@@ -67,6 +70,21 @@ func (w *Worker) Start() error {
 	}()
 	select {
 	case <-booted:
+		select {
+		case <-h.running:
+		case <-w.runDone:
+			// The engine failed while starting its loops (a loop's
+			// listener could not bind).
+			forget(w)
+			if w.runErr != nil {
+				return w.runErr
+			}
+			return errors.New("worker: engine stopped while starting")
+		}
+		if err := w.probeLoops(); err != nil {
+			w.logger().Warn("worker: event loops not all known yet; Loop executors wait for a connection",
+				"worker", w.Name, "error", err)
+		}
 		return nil
 	case err := <-runErr:
 		if err == nil {
@@ -165,6 +183,7 @@ func (w *Worker) stop() {
 		case <-time.After(w.StopTimeout):
 		}
 	}
+	w.closeProbes()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = w.engine.Stop(ctx) // closes what is left, each with OnClose
@@ -192,15 +211,21 @@ func forget(w *Worker) {
 var (
 	runMu   sync.Mutex
 	stopReq chan struct{}
-	deaths  = make(chan error, 1) // the first engine that stopped unasked
 )
 
-// reportDeath tells RunAll that a worker's engine stopped by itself.
-func reportDeath(err error) {
-	select {
-	case deaths <- err:
-	default: // one is enough: RunAll stops every worker
+// watchDeaths reports on the returned channel the first of ws whose engine
+// stops by itself; its goroutines end once every worker has stopped.
+func watchDeaths(ws []*Worker) <-chan error {
+	deaths := make(chan error, len(ws))
+	for _, w := range ws {
+		go func() {
+			<-w.runDone
+			if w.died != nil {
+				deaths <- w.died
+			}
+		}()
 	}
+	return deaths
 }
 
 // RunAll starts every worker created with New and not started yet, then
@@ -239,7 +264,7 @@ func RunAll() error {
 	select {
 	case <-sig:
 	case <-req:
-	case died = <-deaths:
+	case died = <-watchDeaths(started):
 	}
 	stopWorkers(started)
 	runMu.Lock()

@@ -118,6 +118,7 @@ type Worker struct {
 	addr     net.Addr
 	runDone  chan struct{}
 	runErr   error
+	died     error // set before runDone closes when the engine stopped unasked
 	open     atomic.Int64 // accepted connections not yet closed
 	refused  atomic.Int64 // connections closed at accept, over a limit
 	lastWarn atomic.Int64 // when a refusal was last logged, Unix seconds
@@ -127,6 +128,9 @@ type Worker struct {
 	conns   map[*connection.TcpConnection]struct{} // a set: 8 bytes a slot, not 16
 	drained chan struct{}                          // closed when conns empties during Stop
 	loops   map[gnet.EventLoop]int
+	probes  []*loopProbe
+
+	loopExecs []*loopExec // Loop(i); made by prepare
 }
 
 var (
@@ -219,6 +223,10 @@ func (w *Worker) prepare() error {
 	}
 	if w.StopTimeout <= 0 {
 		w.StopTimeout = DefaultStopTimeout
+	}
+	w.loopExecs = make([]*loopExec, w.Count)
+	for i := range w.loopExecs {
+		w.loopExecs[i] = &loopExec{w: w}
 	}
 	g, err := glue.Connections.NewGroup(w, glue.Config{
 		MaxSendBufferSize: w.MaxSendBufferSize,
