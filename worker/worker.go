@@ -118,7 +118,7 @@ type Worker struct {
 	addr     net.Addr
 	runDone  chan struct{}
 	runErr   error
-	died     error // set before runDone closes when the engine stopped unasked
+	died     error        // set before runDone closes when the engine stopped unasked
 	open     atomic.Int64 // accepted connections not yet closed
 	refused  atomic.Int64 // connections closed at accept, over a limit
 	lastWarn atomic.Int64 // when a refusal was last logged, Unix seconds
