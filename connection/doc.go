@@ -41,4 +41,8 @@
 // Bytes that do not yet form a whole package are kept in the connection's
 // own buffer; MaxPackageSize (default 10 MiB) bounds it, and a larger
 // package closes the connection with ErrPackageTooLarge.
+//
+// The README's "Using it" section gives these rules for the whole
+// framework in one place: where callbacks and timers run, lifetimes,
+// backpressure and failures.
 package connection

@@ -2,11 +2,20 @@
 // a socket name such as "http://0.0.0.0:8080", callbacks, and a lifecycle
 // (Start/Stop, or RunAll/StopAll for every worker of the process).
 //
-// A worker serves its connections on Count gnet event loops. Connection
+// A worker serves its connections on Count event loops. Connection
 // callbacks run on the loop that owns the connection, one at a time per
 // loop; they must not block (hand slow work to a goroutine and Send the
 // result: Send is safe from any goroutine). Timer callbacks (package timer)
-// run on the timing wheel's own goroutine.
+// run on the timing wheel's own goroutine, or on a loop when bound to one
+// with timer.AddOn(w.Loop(i), ...). The README's "Using it" section gives
+// these rules for the whole framework in one place.
+//
+// Socket names: "http://0.0.0.0:8080", "http://localhost:8080" (a host
+// name, resolved at Start), "http://[::1]:8080", "unix:///run/app.sock"
+// (raw bytes over a unix socket, as workerman's unix://) and
+// "http+unix:///run/app.sock". The limits a worker enforces, and their
+// defaults, are its fields and its Protocol's; the README's "Limits and
+// defenses" lists them.
 //
 // # Typed OnMessage
 //
