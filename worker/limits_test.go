@@ -2,8 +2,10 @@ package worker_test
 
 import (
 	"io"
+	"log/slog"
 	"net"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -118,4 +120,34 @@ func TestSecondWorkerOnSamePortFails(t *testing.T) {
 	err = w2.Start()
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "address already in use")
+}
+
+// gnet's own log lines go to the worker's Logger, not to stderr; its
+// start-up chatter at Debug.
+func TestGnetLogsGoToTheWorkersLogger(t *testing.T) {
+	var buf strings.Builder
+	var mu sync.Mutex
+	w, err := worker.New("text://127.0.0.1:0")
+	require.NoError(t, err)
+	w.Count = 1
+	w.Logger = slog.New(slog.NewTextHandler(lockedWriter{&mu, &buf}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	w.OnMessage = func(*connection.TcpConnection, string) {}
+	require.NoError(t, w.Start())
+	require.NoError(t, w.Stop())
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Contains(t, buf.String(), "level=DEBUG")
+	assert.Contains(t, buf.String(), "Launching gnet")
+	assert.Contains(t, buf.String(), "component=gnet")
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
-	"github.com/panjf2000/gnet/v2/pkg/logging"
 
 	"github.com/gnetworker/gnetworker/connection"
 )
@@ -49,7 +48,7 @@ func (w *Worker) Start() error {
 		gnet.WithLoadBalancing(gnet.LeastConnections),
 		gnet.WithTicker(true), // its first tick says the loops run (loops.go)
 		gnet.WithTCPNoDelay(gnet.TCPNoDelay),
-		gnet.WithLogLevel(logging.ErrorLevel),
+		gnet.WithLogger(gnetLogger{w.logger()}),
 	}
 	runErr := make(chan error, 1)
 	go func() {
