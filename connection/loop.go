@@ -215,6 +215,9 @@ func (c *TcpConnection) nextMessage(data []byte) (msg any, n int, err error) {
 		return nil, 0, ErrPackageTooLarge
 	}
 	msg, err = c.codec.Decode(data[:n])
+	if r, ok := c.codec.(protocols.Responder); ok {
+		c.stageLocked(r.Reply())
+	}
 	return msg, n, err
 }
 

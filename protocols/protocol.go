@@ -146,6 +146,14 @@ type Drainer interface {
 	Drain() (final []byte, idle bool)
 }
 
+// Responder is implemented by codecs that answer some packages themselves
+// (WebSocket answers a ping with a pong and a close with a close). After
+// every Decode the connection writes the bytes Reply returns, ahead of
+// anything sent later; the codec may reuse them after the call.
+type Responder interface {
+	Reply() []byte
+}
+
 // HandlerRequired is implemented by protocols whose every message needs an
 // answer from the application (HTTP): a worker of such a protocol refuses
 // to start without OnMessage, rather than accept requests it would never

@@ -1,0 +1,236 @@
+package websocket
+
+import (
+	"encoding/binary"
+	"errors"
+	"unicode/utf8"
+
+	"github.com/gnetworker/gnetworker/protocols"
+)
+
+// DefaultMaxMessageSize bounds a message (all its fragments); over it the
+// connection is closed with 1009.
+const DefaultMaxMessageSize = 10 << 20
+
+// ErrClosed is returned by Send after the close handshake began.
+var ErrClosed = errors.New("websocket: connection closing")
+
+// Message is one complete data message: text (UTF-8, validated) or
+// binary. Data belongs to the receiver.
+type Message struct {
+	Opcode Opcode // OpText or OpBinary
+	Data   []byte
+}
+
+// Text returns the message's data as a string.
+func (m Message) Text() string { return string(m.Data) }
+
+// Ping and Pong are control frames received, delivered to the ping and
+// pong hooks. A ping is answered with a pong by the codec itself.
+type (
+	Ping []byte
+	Pong []byte
+)
+
+// Close is a close frame: received, it is delivered to the close hook
+// (Code CloseNoStatus when the frame had none); sent, it starts the close
+// handshake (Code 0 sends a close frame without a code).
+type Close struct {
+	Code   int
+	Reason string
+}
+
+// protocol is the server side of a WebSocket connection after its
+// handshake.
+type protocol struct{ maxMessage int }
+
+func (protocol) Name() string { return "websocket" }
+
+func (p protocol) NewCodec(c protocols.Conn) protocols.Codec {
+	return &codec{conn: c, max: p.maxMessage}
+}
+
+// codec is one connection's framing state. Its methods run under the
+// connection's codec lock.
+type codec struct {
+	conn protocols.Conn
+	max  int
+
+	hdr     frameHeader // of the frame Input measured
+	fragOp  Opcode      // the fragmented message's opcode; 0 when none
+	frag    []byte      // its data so far
+	checked int         // frag[:checked] is valid UTF-8 (text)
+	reply   []byte      // control replies for Reply
+	closing bool        // a close frame was received or sent
+}
+
+// Input measures the next frame.
+func (c *codec) Input(buf []byte) (int, error) {
+	if c.closing {
+		return len(buf), nil // after the close frame: read and dropped
+	}
+	h, ok, err := parseHeader(buf, c.max)
+	if err != nil {
+		return 0, err
+	}
+	if !ok || len(buf) < h.headLen+h.length {
+		return 0, nil
+	}
+	if !h.opcode.control() {
+		switch {
+		case h.opcode == OpContinuation && c.fragOp == 0:
+			return 0, errContinuation
+		case h.opcode != OpContinuation && c.fragOp != 0:
+			return 0, errInterleaved
+		case len(c.frag)+h.length > c.max:
+			return 0, errTooBig
+		}
+	}
+	c.hdr = h
+	return h.headLen + h.length, nil
+}
+
+// Decode takes the frame Input measured: a data frame joins its message,
+// which is returned once complete; a control frame is answered (ping,
+// close) and returned for the hooks.
+func (c *codec) Decode(pkg []byte) (any, error) {
+	c.reply = c.reply[:0]
+	if c.closing {
+		return nil, nil
+	}
+	h := c.hdr
+	payload := pkg[h.headLen:]
+	switch h.opcode {
+	case OpPing:
+		data := unmask(nil, payload, h.mask)
+		c.reply = appendFrame(c.reply, OpPong, data)
+		return Ping(data), nil
+	case OpPong:
+		return Pong(unmask(nil, payload, h.mask)), nil
+	case OpClose:
+		return c.decodeClose(unmask(nil, payload, h.mask))
+	}
+	if h.opcode != OpContinuation {
+		c.fragOp, c.checked = h.opcode, 0
+	}
+	c.frag = unmask(c.frag, payload, h.mask)
+	if c.fragOp == OpText && !c.checkUTF8(h.fin) {
+		return nil, errInvalidUTF8
+	}
+	if !h.fin {
+		return nil, nil
+	}
+	m := Message{Opcode: c.fragOp, Data: c.frag}
+	c.frag, c.fragOp, c.checked = nil, 0, 0
+	return m, nil
+}
+
+// checkUTF8 validates the text received so far, failing at the first
+// fragment with a bad byte: an incomplete character at the end of a
+// fragment waits for the next, not past the message's end.
+func (c *codec) checkUTF8(fin bool) bool {
+	end := len(c.frag)
+	if !fin {
+		// Leave out an incomplete last character (at most 3 bytes).
+		for i := end - 1; i >= c.checked && i >= end-3; i-- {
+			if utf8.RuneStart(c.frag[i]) {
+				if !utf8.FullRune(c.frag[i:end]) {
+					end = i
+				}
+				break
+			}
+		}
+	}
+	if !utf8.Valid(c.frag[c.checked:end]) {
+		return false
+	}
+	c.checked = end
+	return true
+}
+
+// decodeClose validates a close frame, answers it with the same code and
+// asks for the connection to close once that is written.
+func (c *codec) decodeClose(p []byte) (any, error) {
+	ev := Close{Code: CloseNoStatus}
+	switch {
+	case len(p) == 1:
+		return nil, errClosePayload
+	case len(p) >= 2:
+		ev.Code = int(binary.BigEndian.Uint16(p))
+		if !validCloseCode(ev.Code) {
+			return nil, errCloseCode
+		}
+		if !utf8.Valid(p[2:]) {
+			return nil, errInvalidUTF8
+		}
+		ev.Reason = string(p[2:])
+	}
+	if !c.closing {
+		c.closing = true
+		code := ev.Code
+		if code == CloseNoStatus {
+			code = 0
+		}
+		c.reply = appendClose(c.reply, code, "")
+		c.conn.CloseAsync()
+	}
+	return ev, nil
+}
+
+// FailureReply is the close frame sent when a hook panicked: 1011
+// (protocols.FailureReplier).
+func (c *codec) FailureReply() []byte {
+	if c.closing {
+		return nil
+	}
+	c.closing = true
+	return internalErrorClose
+}
+
+var internalErrorClose = appendClose(nil, CloseInternalError, "internal error")
+
+// Reply returns the control frames to send for the last Decode.
+func (c *codec) Reply() []byte { return c.reply }
+
+// Encode frames a message: a string as a text frame, a []byte as a binary
+// frame, a Message with its opcode, Ping and Pong, and Close, which starts
+// the close handshake. Once a close frame was sent or received it fails
+// with ErrClosed.
+func (c *codec) Encode(dst []byte, msg any) ([]byte, error) {
+	if c.closing {
+		return dst, ErrClosed
+	}
+	switch m := msg.(type) {
+	case string:
+		if !utf8.ValidString(m) {
+			return dst, errInvalidUTF8
+		}
+		dst = append(appendHeader(dst, OpText, len(m)), m...)
+	case []byte:
+		dst = appendFrame(dst, OpBinary, m)
+	case Message:
+		if m.Opcode != OpText && m.Opcode != OpBinary {
+			return dst, protocols.ErrUnsupportedMessage
+		}
+		dst = appendFrame(dst, m.Opcode, m.Data)
+	case Ping:
+		if len(m) > maxControlPayload {
+			return dst, errBadControl
+		}
+		dst = appendFrame(dst, OpPing, m)
+	case Pong:
+		if len(m) > maxControlPayload {
+			return dst, errBadControl
+		}
+		dst = appendFrame(dst, OpPong, m)
+	case Close:
+		if m.Code != 0 && !validCloseCode(m.Code) || len(m.Reason) > maxControlPayload-2 {
+			return dst, errCloseCode
+		}
+		c.closing = true
+		dst = appendClose(dst, m.Code, m.Reason)
+	default:
+		return dst, protocols.ErrUnsupportedMessage
+	}
+	return dst, nil
+}

@@ -1,0 +1,20 @@
+// Package websocket is WebSocket (RFC 6455) on the event loops, after
+// workerman's Websocket protocol: an http:// worker's handler upgrades a
+// connection with Upgrade, and the connection's messages then reach the
+// hooks of Options (OnMessage, OnWebSocketPing, OnWebSocketPong,
+// OnWebSocketClose), on the connection's loop like every callback.
+//
+// Send on an upgraded connection frames what it is given: a string as a
+// text frame, a []byte as a binary frame, a Message with its opcode, Ping,
+// Pong, and Close, which starts the close handshake.
+//
+// The codec is strict: client frames must be masked, reserved bits and
+// opcodes are refused (1002), control frames are at most 125 bytes and
+// never fragmented, pings are answered with the same payload (between the
+// fragments of a message too), text is checked as UTF-8 fragment by
+// fragment (1007), close codes are validated and the close is echoed
+// before the TCP close, and a message over MaxMessageSize gets 1009.
+//
+// Not yet here: permessage-deflate (RFC 7692), a ws:// worker scheme, a
+// server heartbeat and a broadcast helper.
+package websocket

@@ -1,0 +1,146 @@
+package websocket
+
+import (
+	"encoding/binary"
+	"math"
+)
+
+// Opcode is a frame's opcode (RFC 6455 section 5.2).
+type Opcode byte
+
+// The opcodes.
+const (
+	OpContinuation Opcode = 0x0
+	OpText         Opcode = 0x1
+	OpBinary       Opcode = 0x2
+	OpClose        Opcode = 0x8
+	OpPing         Opcode = 0x9
+	OpPong         Opcode = 0xA
+)
+
+func (o Opcode) control() bool { return o&0x8 != 0 }
+
+func (o Opcode) known() bool {
+	switch o {
+	case OpContinuation, OpText, OpBinary, OpClose, OpPing, OpPong:
+		return true
+	}
+	return false
+}
+
+// frameHeader is what a client frame's header says.
+type frameHeader struct {
+	fin     bool
+	opcode  Opcode
+	length  int // payload length
+	mask    [4]byte
+	headLen int // header bytes, mask key included
+}
+
+// maxControlPayload bounds a control frame's payload (section 5.5).
+const maxControlPayload = 125
+
+// parseHeader reads a client frame's header from buf: ok is false while
+// it is incomplete. Frames a server must refuse are errors with their
+// close code: unmasked, reserved bits or opcodes, fragmented or long
+// control frames, a length with its top bit set or over maxPayload.
+func parseHeader(buf []byte, maxPayload int) (h frameHeader, ok bool, err *CloseError) {
+	if len(buf) < 2 {
+		return h, false, nil
+	}
+	b0, b1 := buf[0], buf[1]
+	h.fin = b0&0x80 != 0
+	h.opcode = Opcode(b0 & 0x0F)
+	switch {
+	case b0&0x70 != 0:
+		return h, false, errReservedBits
+	case !h.opcode.known():
+		return h, false, errReservedOpcode
+	case b1&0x80 == 0:
+		return h, false, errUnmasked
+	}
+	n := int(b1 & 0x7F)
+	h.headLen = 2
+	switch n {
+	case 126:
+		if len(buf) < 4 {
+			return h, false, nil
+		}
+		n = int(binary.BigEndian.Uint16(buf[2:4]))
+		h.headLen = 4
+	case 127:
+		if len(buf) < 10 {
+			return h, false, nil
+		}
+		u := binary.BigEndian.Uint64(buf[2:10])
+		if u > math.MaxInt64 {
+			return h, false, errBadLength
+		}
+		if u > uint64(maxPayload) {
+			return h, false, errTooBig
+		}
+		n = int(u)
+		h.headLen = 10
+	}
+	if h.opcode.control() && (!h.fin || n > maxControlPayload) {
+		return h, false, errBadControl
+	}
+	if n > maxPayload {
+		return h, false, errTooBig
+	}
+	if len(buf) < h.headLen+4 {
+		return h, false, nil
+	}
+	copy(h.mask[:], buf[h.headLen:h.headLen+4])
+	h.headLen += 4
+	h.length = n
+	return h, true, nil
+}
+
+// unmask appends payload, unmasked with key, to dst.
+func unmask(dst, payload []byte, key [4]byte) []byte {
+	start := len(dst)
+	dst = append(dst, payload...)
+	b := dst[start:]
+	k := binary.LittleEndian.Uint32(key[:])
+	k64 := uint64(k) | uint64(k)<<32
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		binary.LittleEndian.PutUint64(b[i:], binary.LittleEndian.Uint64(b[i:])^k64)
+	}
+	for ; i < len(b); i++ {
+		b[i] ^= key[i&3]
+	}
+	return dst
+}
+
+// appendFrame appends a server frame (unmasked, FIN set) to dst.
+func appendFrame(dst []byte, op Opcode, payload []byte) []byte {
+	return append(appendHeader(dst, op, len(payload)), payload...)
+}
+
+// appendHeader appends the header of a server frame of n payload bytes.
+func appendHeader(dst []byte, op Opcode, n int) []byte {
+	dst = append(dst, 0x80|byte(op))
+	switch {
+	case n < 126:
+		return append(dst, byte(n))
+	case n <= math.MaxUint16:
+		dst = append(dst, 126)
+		return binary.BigEndian.AppendUint16(dst, uint16(n))
+	}
+	dst = append(dst, 127)
+	return binary.BigEndian.AppendUint64(dst, uint64(n))
+}
+
+// appendClose appends a close frame with code and reason (no payload for
+// code 0).
+func appendClose(dst []byte, code int, reason string) []byte {
+	if code == 0 {
+		return appendFrame(dst, OpClose, nil)
+	}
+	var p [maxControlPayload]byte
+	binary.BigEndian.PutUint16(p[:2], uint16(code))
+	n := 2 + copy(p[2:], reason)
+	return appendFrame(dst, OpClose, p[:n])
+}
