@@ -11,6 +11,7 @@ import (
 	"github.com/gnetworker/gnetworker/protocols/frame"
 	"github.com/gnetworker/gnetworker/protocols/http"
 	"github.com/gnetworker/gnetworker/protocols/text"
+	"github.com/gnetworker/gnetworker/protocols/websocket"
 )
 
 // MessageHandler is the form every OnMessage takes inside the worker.
@@ -22,6 +23,9 @@ type scheme struct {
 	newProtocol func() protocols.Protocol
 	msgType     reflect.Type
 	adapt       func(h any) (MessageHandler, bool)
+	// bind, when set, builds the handler from the worker's Protocol too
+	// (ws:// upgrades with the hooks set there).
+	bind func(p protocols.Protocol, h MessageHandler) MessageHandler
 }
 
 var (
@@ -69,11 +73,18 @@ func lookupScheme(name string) (scheme, bool) {
 }
 
 // adaptHandler checks a worker's OnMessage against its protocol.
-func (s scheme) adaptHandler(name string, h any) (MessageHandler, error) {
+func (s scheme) adaptHandler(p protocols.Protocol, h any) (MessageHandler, error) {
+	name := p.Name()
 	if h == nil {
+		if s.bind != nil {
+			return s.bind(p, nil), nil
+		}
 		return nil, nil
 	}
 	if f, ok := s.adapt(h); ok {
+		if s.bind != nil {
+			return s.bind(p, f), nil
+		}
 		return f, nil
 	}
 	return nil, fmt.Errorf("worker: OnMessage has type %T; the %q protocol delivers %v: use func(*connection.TcpConnection, %v)",
@@ -85,4 +96,21 @@ func init() {
 	RegisterProtocol[string]("text", func() protocols.Protocol { return text.Protocol{} })
 	RegisterProtocol[[]byte]("frame", func() protocols.Protocol { return frame.Protocol{} })
 	RegisterProtocol[*http.Request]("http", func() protocols.Protocol { return http.NewProtocol() })
+	ws := newScheme[websocket.Message](func() protocols.Protocol { return websocket.NewServer() })
+	ws.bind = bindWebSocket
+	registry["ws"], registry["websocket"] = ws, ws
+}
+
+// bindWebSocket makes a ws:// worker's handler: handshakes are upgraded
+// with the hooks of its *websocket.Server, then messages go to h.
+func bindWebSocket(p protocols.Protocol, h MessageHandler) MessageHandler {
+	srv, ok := p.(*websocket.Server)
+	if !ok {
+		return h // a Protocol of the user's own: no upgrade of ours
+	}
+	var onMessage func(*connection.TcpConnection, websocket.Message)
+	if h != nil {
+		onMessage = func(c *connection.TcpConnection, m websocket.Message) { h(c, m) }
+	}
+	return srv.Handler(onMessage)
 }

@@ -26,7 +26,9 @@
 //	w.OnMessage = func(c *connection.TcpConnection, req *http.Request) { ... }
 //
 // The schemes and their message types: "tcp" []byte, "text" string,
-// "frame" []byte, "http" *http.Request. func(c, msg any) fits every scheme.
+// "frame" []byte, "http" *http.Request, "ws" and "websocket"
+// websocket.Message (every connection is upgraded; the hooks are on
+// w.Protocol.(*websocket.Server)). func(c, msg any) fits every scheme.
 // Start checks the handler's type and fails with a clear error when it does
 // not fit; at run time a message costs one type assertion, not reflection.
 package worker
@@ -219,7 +221,7 @@ func (w *Worker) prepare() error {
 	if w.Protocol == nil {
 		return errors.New("worker: Protocol is nil")
 	}
-	onMessage, err := w.scheme.adaptHandler(w.Protocol.Name(), w.OnMessage)
+	onMessage, err := w.scheme.adaptHandler(w.Protocol, w.OnMessage)
 	if err != nil {
 		return fmt.Errorf("worker %q: %w", w.Name, err)
 	}

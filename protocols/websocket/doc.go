@@ -1,8 +1,15 @@
 // Package websocket is WebSocket (RFC 6455) on the event loops, after
-// workerman's Websocket protocol: an http:// worker's handler upgrades a
-// connection with Upgrade, and the connection's messages then reach the
-// hooks of Options (OnMessage, OnWebSocketPing, OnWebSocketPong,
-// OnWebSocketClose), on the connection's loop like every callback.
+// workerman's Websocket protocol. There are two ways in:
+//
+//   - a ws:// (or websocket://) worker upgrades every connection; its
+//     OnMessage receives Message values, and its hooks are set on
+//     w.Protocol.(*Server);
+//   - an http:// worker's handler upgrades a request with Upgrade, so one
+//     port serves pages, event streams and WebSockets; the connection's
+//     messages then reach the hooks of the Options given.
+//
+// Hooks (OnMessage, OnWebSocketPing, OnWebSocketPong, OnWebSocketClose)
+// run on the connection's loop like every callback.
 //
 // Send on an upgraded connection frames what it is given: a string as a
 // text frame, a []byte as a binary frame, a Message with its opcode, Ping,
@@ -15,6 +22,6 @@
 // fragment (1007), close codes are validated and the close is echoed
 // before the TCP close, and a message over MaxMessageSize gets 1009.
 //
-// Not yet here: permessage-deflate (RFC 7692), a ws:// worker scheme, a
-// server heartbeat and a broadcast helper.
+// Not yet here: permessage-deflate (RFC 7692), a server heartbeat and a
+// broadcast helper.
 package websocket

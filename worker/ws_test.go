@@ -1,0 +1,60 @@
+package worker_test
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	nethttp "net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gnetworker/gnetworker/connection"
+	"github.com/gnetworker/gnetworker/protocols/http"
+	"github.com/gnetworker/gnetworker/protocols/websocket"
+	"github.com/gnetworker/gnetworker/worker"
+)
+
+// A ws:// worker, as workerman's websocket://: every connection is
+// upgraded, OnMessage gets websocket.Message, and the hooks live on the
+// worker's Protocol.
+func TestWebSocketWorker(t *testing.T) {
+	_, addr := start(t, "ws", func(w *worker.Worker) {
+		srv := w.Protocol.(*websocket.Server)
+		srv.OnWebSocketConnect = func(c *connection.TcpConnection, req *http.Request) *http.Response {
+			if req.Path() != "/chat" {
+				return http.NewResponse(404, nil, "no such room")
+			}
+			return nil
+		}
+		w.OnMessage = func(c *connection.TcpConnection, m websocket.Message) {
+			_ = c.Send(fmt.Sprintf("echo %s", m.Text()))
+		}
+	})
+	conn := dial(t, addr)
+	r := bufio.NewReader(conn)
+	fmt.Fprint(conn, "GET /chat HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+	resp, err := nethttp.ReadResponse(r, &nethttp.Request{Method: "GET"})
+	require.NoError(t, err)
+	require.Equal(t, 101, resp.StatusCode)
+	// A masked text frame "hi".
+	_, err = conn.Write([]byte{0x81, 0x82, 1, 2, 3, 4, 'h' ^ 1, 'i' ^ 2})
+	require.NoError(t, err)
+	var h [2]byte
+	_, err = io.ReadFull(r, h[:])
+	require.NoError(t, err)
+	payload := make([]byte, h[1]&0x7f)
+	_, err = io.ReadFull(r, payload)
+	require.NoError(t, err)
+	assert.Equal(t, byte(0x81), h[0])
+	assert.Equal(t, "echo hi", string(payload))
+
+	other := dial(t, addr)
+	fmt.Fprint(other, "GET /nope HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+	resp, err = nethttp.ReadResponse(bufio.NewReader(other), &nethttp.Request{Method: "GET"})
+	require.NoError(t, err)
+	assert.Equal(t, 404, resp.StatusCode)
+}
