@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs beyond Go: Debian's chromium (for the
-# EventSource browser test, examples/sse/browser_test.go) and the npm
+# EventSource browser test, examples/sse/browser_test.go),
+# python3-websockets (examples/wsecho/main_test.go) and the npm
 # packages of tests/browser (playwright-core, which drives that chromium;
 # never a downloaded browser: no `playwright install`, no plain puppeteer).
 #
@@ -17,6 +18,9 @@ as_root() {
 
 need_apt=()
 [ -x /usr/bin/chromium ] || command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+# Debian's python3 with python3-websockets: an independent WebSocket client
+# for examples/wsecho's test (it runs /usr/bin/python3 by that path).
+/usr/bin/python3 -c 'import websockets' >/dev/null 2>&1 || need_apt+=(python3-websockets)
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
 command -v npm >/dev/null 2>&1 || need_apt+=(npm)
 if [ ${#need_apt[@]} -gt 0 ]; then
