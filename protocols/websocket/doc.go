@@ -22,6 +22,10 @@
 // fragment (1007), close codes are validated and the close is echoed
 // before the TCP close, and a message over MaxMessageSize gets 1009.
 //
-// Not yet here: permessage-deflate (RFC 7692), a server heartbeat and a
-// broadcast helper.
+// Options.PingInterval starts a heartbeat that closes peers which stop
+// answering pings. Prepare frames a message once for a broadcast, sent
+// with SendRaw as shared bytes.
+//
+// Not yet here: permessage-deflate (RFC 7692); a client that offers it
+// goes on uncompressed.
 package websocket

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/gnetworker/gnetworker/connection"
 	"github.com/gnetworker/gnetworker/protocols/http"
@@ -20,6 +21,12 @@ type Options struct {
 	// Subprotocols the server speaks, by preference: the first one the
 	// client offers is chosen and answered in Sec-WebSocket-Protocol.
 	Subprotocols []string
+	// PingInterval, when positive, starts a heartbeat: a ping every
+	// interval, and a close (1001) once MaxMissedPongs pings in a row
+	// (DefaultMaxMissedPongs) went unanswered. Any frame counts as an
+	// answer, as a peer that sends is alive.
+	PingInterval   time.Duration
+	MaxMissedPongs int
 
 	// OnWebSocketConnect sees the handshake request (Origin, cookies,
 	// path, query) before it is accepted. A non-nil response refuses the
@@ -99,7 +106,15 @@ func Upgrade(c *connection.TcpConnection, req *http.Request, opts *Options) erro
 	if max <= 0 {
 		max = DefaultMaxMessageSize
 	}
-	if err := c.SwitchProtocol(protocol{maxMessage: max}, opts.route); err != nil {
+	route := opts.route
+	if opts.PingInterval > 0 {
+		hb := startHeartbeat(c, opts.PingInterval, opts.MaxMissedPongs)
+		route = func(c *connection.TcpConnection, msg any) {
+			hb.pong()
+			opts.route(c, msg)
+		}
+	}
+	if err := c.SwitchProtocol(protocol{maxMessage: max}, route); err != nil {
 		return err
 	}
 	if opts.OnWebSocketConnected != nil {
