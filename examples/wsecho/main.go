@@ -1,5 +1,6 @@
 // Command wsecho is a ws:// worker that echoes every message with its
-// opcode: text as text, binary as binary.
+// opcode: text as text, binary as binary. It accepts permessage-deflate
+// when the client offers it.
 //
 //	go run ./examples/wsecho -addr 127.0.0.1:8000
 //	# then, for example: python3 -m websockets ws://127.0.0.1:8000/
@@ -33,6 +34,7 @@ func newWorker(addr string) (*worker.Worker, error) {
 		return nil, err
 	}
 	w.Name = "wsecho"
+	w.Protocol.(*websocket.Server).Compression = true // permessage-deflate when offered
 	w.OnMessage = func(c *connection.TcpConnection, m websocket.Message) {
 		_ = c.Send(m) // the same opcode back
 	}

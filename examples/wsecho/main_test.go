@@ -17,7 +17,8 @@ const debianPython = "/usr/bin/python3"
 
 // TestIndependentClient: Debian's python3-websockets (installed by make
 // test) talks to the echo server: text, binary, fragments, a large
-// message, ping, and the close handshake, echoing the client's code.
+// message, ping, and the close handshake, echoing the client's code, all
+// with permessage-deflate.
 func TestIndependentClient(t *testing.T) {
 	if err := exec.Command(debianPython, "-c", "import websockets").Run(); err != nil {
 		t.Skipf("python3-websockets is not installed (make test installs it): %v", err)
@@ -34,5 +35,5 @@ func TestIndependentClient(t *testing.T) {
 	cmd.Env = append(os.Environ(), "PYTHONIOENCODING=utf-8")
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "client output:\n%s", out)
-	assert.Equal(t, "extensions []\ntext ok\nbinary ok\nfragments ok\nlarge ok\nping ok\nclose 4000 \n", string(out))
+	assert.Equal(t, "extensions ['PerMessageDeflate']\ntext ok\nbinary ok\nfragments ok\nlarge ok\nping ok\nclose 4000 \n", string(out))
 }

@@ -42,12 +42,16 @@ type Close struct {
 
 // protocol is the server side of a WebSocket connection after its
 // handshake.
-type protocol struct{ maxMessage int }
+type protocol struct {
+	maxMessage int
+	deflate    bool // permessage-deflate was negotiated
+	threshold  int  // the smallest message compressed
+}
 
 func (protocol) Name() string { return "websocket" }
 
 func (p protocol) NewCodec(c protocols.Conn) protocols.Codec {
-	return &codec{conn: c, max: p.maxMessage}
+	return &codec{conn: c, max: p.maxMessage, deflate: p.deflate, threshold: p.threshold}
 }
 
 // codec is one connection's framing state. Its methods run under the
@@ -56,12 +60,15 @@ type codec struct {
 	conn protocols.Conn
 	max  int
 
-	hdr     frameHeader // of the frame Input measured
-	fragOp  Opcode      // the fragmented message's opcode; 0 when none
-	frag    []byte      // its data so far
-	checked int         // frag[:checked] is valid UTF-8 (text)
-	reply   []byte      // control replies for Reply
-	closing bool        // a close frame was received or sent
+	hdr        frameHeader // of the frame Input measured
+	fragOp     Opcode      // the fragmented message's opcode; 0 when none
+	frag       []byte      // its data so far
+	checked    int         // frag[:checked] is valid UTF-8 (text)
+	reply      []byte      // control replies for Reply
+	closing    bool        // a close frame was received or sent
+	deflate    bool        // permessage-deflate was negotiated
+	compressed bool        // the message being received is compressed
+	threshold  int
 }
 
 // Input measures the next frame.
@@ -69,7 +76,7 @@ func (c *codec) Input(buf []byte) (int, error) {
 	if c.closing {
 		return len(buf), nil // after the close frame: read and dropped
 	}
-	h, ok, err := parseHeader(buf, c.max)
+	h, ok, err := parseHeader(buf, c.max, c.deflate)
 	if err != nil {
 		return 0, err
 	}
@@ -111,18 +118,39 @@ func (c *codec) Decode(pkg []byte) (any, error) {
 		return c.decodeClose(unmask(nil, payload, h.mask))
 	}
 	if h.opcode != OpContinuation {
-		c.fragOp, c.checked = h.opcode, 0
+		c.fragOp, c.checked, c.compressed = h.opcode, 0, h.rsv1
 	}
 	c.frag = unmask(c.frag, payload, h.mask)
-	if c.fragOp == OpText && !c.checkUTF8(h.fin) {
+	// Compressed text is checked once inflated.
+	if c.fragOp == OpText && !c.compressed && !c.checkUTF8(h.fin) {
 		return nil, errInvalidUTF8
 	}
 	if !h.fin {
 		return nil, nil
 	}
-	m := Message{Opcode: c.fragOp, Data: c.frag}
-	c.frag, c.fragOp, c.checked = nil, 0, 0
+	data := c.frag
+	if c.compressed {
+		var err error
+		if data, err = inflate(c.frag, c.max); err != nil {
+			return nil, err
+		}
+		if c.fragOp == OpText && !utf8.Valid(data) {
+			return nil, errInvalidUTF8
+		}
+	}
+	m := Message{Opcode: c.fragOp, Data: data}
+	c.frag, c.fragOp, c.checked, c.compressed = nil, 0, 0, false
 	return m, nil
+}
+
+// appendData frames a data message, compressed when permessage-deflate
+// was negotiated and it is at least the threshold.
+func (c *codec) appendData(dst []byte, op Opcode, payload []byte) []byte {
+	if !c.deflate || len(payload) < c.threshold {
+		return appendFrame(dst, op, payload)
+	}
+	z := compress(nil, payload)
+	return append(appendHeaderBits(dst, 0xC0|byte(op), len(z)), z...)
 }
 
 // checkUTF8 validates the text received so far, failing at the first
@@ -205,14 +233,18 @@ func (c *codec) Encode(dst []byte, msg any) ([]byte, error) {
 		if !utf8.ValidString(m) {
 			return dst, errInvalidUTF8
 		}
-		dst = append(appendHeader(dst, OpText, len(m)), m...)
+		if c.deflate && len(m) >= c.threshold {
+			dst = c.appendData(dst, OpText, []byte(m))
+		} else {
+			dst = append(appendHeader(dst, OpText, len(m)), m...)
+		}
 	case []byte:
-		dst = appendFrame(dst, OpBinary, m)
+		dst = c.appendData(dst, OpBinary, m)
 	case Message:
 		if m.Opcode != OpText && m.Opcode != OpBinary {
 			return dst, protocols.ErrUnsupportedMessage
 		}
-		dst = appendFrame(dst, m.Opcode, m.Data)
+		dst = c.appendData(dst, m.Opcode, m.Data)
 	case Ping:
 		if len(m) > maxControlPayload {
 			return dst, errBadControl

@@ -26,6 +26,8 @@
 // answering pings. Prepare frames a message once for a broadcast, sent
 // with SendRaw as shared bytes.
 //
-// Not yet here: permessage-deflate (RFC 7692); a client that offers it
-// goes on uncompressed.
+// Options.Compression accepts permessage-deflate (RFC 7692) without
+// context takeover, so a connection keeps no compression window between
+// messages; inflating stops at MaxMessageSize (1009), so a small message
+// cannot be inflated into a huge one.
 package websocket

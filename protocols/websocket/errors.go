@@ -49,6 +49,7 @@ var (
 	errInvalidUTF8    = newCloseError(CloseInvalidPayload, "invalid UTF-8 in a text message")
 	errCloseCode      = newCloseError(CloseProtocolError, "invalid close code")
 	errClosePayload   = newCloseError(CloseProtocolError, "a close payload of one byte")
+	errBadDeflate     = newCloseError(CloseInvalidPayload, "the compressed message does not inflate")
 )
 
 // validCloseCode reports whether a close frame may carry code (section

@@ -31,6 +31,7 @@ func (o Opcode) known() bool {
 // frameHeader is what a client frame's header says.
 type frameHeader struct {
 	fin     bool
+	rsv1    bool // a compressed message's first frame (permessage-deflate)
 	opcode  Opcode
 	length  int // payload length
 	mask    [4]byte
@@ -44,15 +45,19 @@ const maxControlPayload = 125
 // it is incomplete. Frames a server must refuse are errors with their
 // close code: unmasked, reserved bits or opcodes, fragmented or long
 // control frames, a length with its top bit set or over maxPayload.
-func parseHeader(buf []byte, maxPayload int) (h frameHeader, ok bool, err *CloseError) {
+func parseHeader(buf []byte, maxPayload int, deflate bool) (h frameHeader, ok bool, err *CloseError) {
 	if len(buf) < 2 {
 		return h, false, nil
 	}
 	b0, b1 := buf[0], buf[1]
 	h.fin = b0&0x80 != 0
+	h.rsv1 = b0&0x40 != 0
 	h.opcode = Opcode(b0 & 0x0F)
 	switch {
-	case b0&0x70 != 0:
+	case b0&0x30 != 0 || h.rsv1 && !deflate:
+		return h, false, errReservedBits
+	case h.rsv1 && h.opcode != OpText && h.opcode != OpBinary:
+		// Only a data message's first frame says it is compressed.
 		return h, false, errReservedBits
 	case !h.opcode.known():
 		return h, false, errReservedOpcode
@@ -121,7 +126,12 @@ func appendFrame(dst []byte, op Opcode, payload []byte) []byte {
 
 // appendHeader appends the header of a server frame of n payload bytes.
 func appendHeader(dst []byte, op Opcode, n int) []byte {
-	dst = append(dst, 0x80|byte(op))
+	return appendHeaderBits(dst, 0x80|byte(op), n)
+}
+
+// appendHeaderBits appends a header whose first byte is b0.
+func appendHeaderBits(dst []byte, b0 byte, n int) []byte {
+	dst = append(dst, b0)
 	switch {
 	case n < 126:
 		return append(dst, byte(n))

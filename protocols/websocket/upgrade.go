@@ -27,6 +27,13 @@ type Options struct {
 	// answer, as a peer that sends is alive.
 	PingInterval   time.Duration
 	MaxMissedPongs int
+	// Compression accepts permessage-deflate (RFC 7692) when the client
+	// offers it, without context takeover: messages of at least
+	// CompressionThreshold bytes (DefaultCompressionThreshold) are sent
+	// compressed, and a compressed message is inflated only up to
+	// MaxMessageSize (then 1009).
+	Compression          bool
+	CompressionThreshold int
 
 	// OnWebSocketConnect sees the handshake request (Origin, cookies,
 	// path, query) before it is accepted. A non-nil response refuses the
@@ -99,12 +106,19 @@ func Upgrade(c *connection.TcpConnection, req *http.Request, opts *Options) erro
 	if p := chooseSubprotocol(req, opts.Subprotocols); p != "" {
 		h["Sec-WebSocket-Protocol"] = p
 	}
+	proto := protocol{maxMessage: opts.MaxMessageSize, threshold: opts.CompressionThreshold}
+	if proto.maxMessage <= 0 {
+		proto.maxMessage = DefaultMaxMessageSize
+	}
+	if proto.threshold <= 0 {
+		proto.threshold = DefaultCompressionThreshold
+	}
+	if opts.Compression && acceptDeflate(req.HeaderValues("Sec-WebSocket-Extensions")) {
+		proto.deflate = true
+		h["Sec-WebSocket-Extensions"] = deflateResponse
+	}
 	if err := c.Send(http.NewResponse(101, h, "")); err != nil {
 		return err
-	}
-	max := opts.MaxMessageSize
-	if max <= 0 {
-		max = DefaultMaxMessageSize
 	}
 	route := opts.route
 	if opts.PingInterval > 0 {
@@ -114,7 +128,7 @@ func Upgrade(c *connection.TcpConnection, req *http.Request, opts *Options) erro
 			opts.route(c, msg)
 		}
 	}
-	if err := c.SwitchProtocol(protocol{maxMessage: max}, route); err != nil {
+	if err := c.SwitchProtocol(proto, route); err != nil {
 		return err
 	}
 	if opts.OnWebSocketConnected != nil {
