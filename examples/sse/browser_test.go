@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -13,13 +12,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gnetworker/gnetworker/internal/browsertest"
 	"github.com/gnetworker/gnetworker/timer"
 )
 
@@ -100,48 +99,6 @@ func TestEventStreamClient(t *testing.T) {
 		"the event-stream timer must delete itself after the client disconnects")
 }
 
-// The browser test needs Debian's Chromium and tests/browser's npm packages
-// (playwright-core); `make deps` (scripts/install-test-deps.sh) installs
-// both. Tests may point these at other paths.
-var (
-	chromiumPaths  = []string{"/usr/bin/chromium"} // then "chromium" on PATH
-	chromiumOnPath = "chromium"
-	playwrightDir  = filepath.Join("tests", "browser", "node_modules", "playwright-core")
-)
-
-const installHint = "run `make deps` (scripts/install-test-deps.sh) to install them"
-
-// repoRoot finds the module root (the directory with go.mod) above the
-// test's working directory, examples/sse.
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	require.NoError(t, err)
-	for {
-		if b, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil &&
-			bytes.Contains(b, []byte("module github.com/gnetworker/gnetworker\n")) {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("repository root (go.mod of github.com/gnetworker/gnetworker) not found above the working directory")
-		}
-		dir = parent
-	}
-}
-
-func findChromium() string {
-	for _, p := range chromiumPaths {
-		if fi, err := os.Stat(p); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
-			return p
-		}
-	}
-	if p, err := exec.LookPath(chromiumOnPath); err == nil {
-		return p
-	}
-	return ""
-}
-
 // browserEvent is one event as the page's EventSource saw it.
 type browserEvent struct {
 	Type        string `json:"type"`
@@ -171,18 +128,7 @@ type browserResult struct {
 // Chromium, from the server's own origin, and checks that an EventSource
 // there receives the seed's events: type "message", data "hello", id "1".
 func TestBrowserEventSource(t *testing.T) {
-	root := repoRoot(t)
-	chromium := findChromium()
-	if chromium == "" {
-		t.Skipf("Chromium not found (%s, or %q on PATH); %s", strings.Join(chromiumPaths, ", "), chromiumOnPath, installHint)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Skipf("node not found on PATH; %s", installHint)
-	}
-	if _, err := os.Stat(filepath.Join(root, playwrightDir)); err != nil {
-		t.Skipf("%s is missing; %s", playwrightDir, installHint)
-	}
+	env := browsertest.Require(t)
 
 	before := timer.Len()
 	w, err := newWorker("127.0.0.1:0")
@@ -198,28 +144,16 @@ func TestBrowserEventSource(t *testing.T) {
 	defer stop()
 	url := "http://" + w.Addr().String() + "/"
 
-	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
-	defer cancel()
 	// The page's screenshot goes to a temp dir, or where SSE_SCREENSHOT says
 	// (to keep it for a look: SSE_SCREENSHOT=/tmp/sse.png go test -run Browser).
 	shot := os.Getenv("SSE_SCREENSHOT")
 	if shot == "" {
 		shot = filepath.Join(t.TempDir(), "sse-page.png")
 	}
-	cmd := exec.CommandContext(ctx, node, filepath.Join(root, "tests", "browser", "eventsource.mjs"), url, shot)
-	cmd.Dir = root
-	cmd.Env = append(os.Environ(), "CHROMIUM_PATH="+chromium)
-	// On timeout: SIGTERM (Playwright then closes Chromium), SIGKILL 5 s later.
-	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
-	cmd.WaitDelay = 5 * time.Second
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
-	runErr := cmd.Run()
+	out, errOut, runErr := env.Run(t, "eventsource.mjs", 40*time.Second, url, shot)
 	t.Logf("browser run took %v", time.Since(start).Round(time.Millisecond))
-	if ctx.Err() != nil {
-		t.Fatalf("node eventsource.mjs did not finish within 40 s (killed): %v\nstdout: %s\nstderr: %s", ctx.Err(), stdout.String(), stderr.String())
-	}
+	stdout, stderr := bytes.NewBuffer(out), bytes.NewBuffer(errOut)
 
 	var res browserResult
 	if err := json.Unmarshal(bytes.TrimSpace(stdout.Bytes()), &res); err != nil {

@@ -1,0 +1,121 @@
+// Real-browser WebSocket check, driven by examples/wschat/browser_test.go.
+//
+//   node tests/browser/websocket.mjs CHAT_URL ECHO_WS_URL [SCREENSHOT.png]
+//
+// Launches Debian's Chromium (/usr/bin/chromium, or CHROMIUM_PATH) headless
+// through playwright-core, opens the chat example's page at CHAT_URL, waits
+// for its WebSocket to connect, types a message into the page's form and
+// waits for the broadcast to come back into the page's log. Then, from the
+// same page, opens a WebSocket to ECHO_WS_URL (a ws:// echo worker) and
+// sends a text, a binary and a 100 KB text message (Chromium offers
+// permessage-deflate), checks the echoes, and closes with code 4000.
+// Prints one JSON object on stdout:
+//
+//   {"ok":true,"chatLog":[...],"echo":{"text":..,"binary":[..],"bigLength":N,"extensions":..,"closeCode":N},
+//    "console":[...],"screenshot":path|null}
+//
+// Exit status: 0 when everything arrived, 1 on a timeout or failure (ok:false
+// and error), 2 on bad usage. Only the given 127.0.0.1 URLs are contacted.
+import { chromium } from 'playwright-core';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const STEP_TIMEOUT_MS = 15000;
+const HARD_LIMIT_MS = 40000;
+
+const [chatURL, echoURL, screenshot] = process.argv.slice(2);
+if (!chatURL || !echoURL) {
+  process.stderr.write('usage: node websocket.mjs CHAT_URL ECHO_WS_URL [SCREENSHOT.png]\n');
+  process.exit(2);
+}
+
+const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const userDataDir = mkdtempSync(join(tmpdir(), 'gnetworker-chromium-'));
+const result = { ok: false, chatLog: [], echo: null, console: [], screenshot: null, elapsedMs: 0 };
+const started = Date.now();
+let context;
+
+function finish(code) {
+  result.elapsedMs = Date.now() - started;
+  process.stdout.write(JSON.stringify(result) + '\n');
+  try { rmSync(userDataDir, { recursive: true, force: true }); } catch { /* best effort */ }
+  process.exitCode = code;
+}
+
+const hard = setTimeout(() => {
+  result.error = `hard limit of ${HARD_LIMIT_MS} ms reached`;
+  finish(1);
+  process.exit(1);
+}, HARD_LIMIT_MS);
+hard.unref();
+
+try {
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath,
+    headless: true,
+    timeout: 15000,
+    viewport: { width: 900, height: 600 },
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    ],
+  });
+  const page = context.pages()[0] || await context.newPage();
+  page.on('console', (m) => { if (result.console.length < 50) result.console.push(`${m.type()}: ${m.text()}`); });
+  page.on('pageerror', (e) => { result.console.push(`pageerror: ${e.message}`); });
+
+  await page.goto(chatURL, { waitUntil: 'load', timeout: 10000 });
+  const log = () => page.evaluate(() => document.getElementById('log').textContent);
+  await page.waitForFunction(() => document.getElementById('log').textContent.includes('joined'),
+    null, { timeout: STEP_TIMEOUT_MS, polling: 50 });
+  await page.fill('#msg', 'hello from chromium');
+  await page.click('button');
+  await page.waitForFunction(() => document.getElementById('log').textContent.includes(': hello from chromium'),
+    null, { timeout: STEP_TIMEOUT_MS, polling: 50 });
+  result.chatLog = (await log()).split('\n').filter((l) => l);
+
+  result.echo = await page.evaluate((url) => new Promise((resolve, reject) => {
+    const out = { text: null, binary: null, bigLength: 0, extensions: null, closeCode: null };
+    const big = 'x'.repeat(100000);
+    const ws = new WebSocket(url);
+    ws.binaryType = 'arraybuffer';
+    let n = 0;
+    ws.onopen = () => {
+      out.extensions = ws.extensions;
+      ws.send('héllo');
+      ws.send(new Uint8Array([0, 255, 16]));
+      ws.send(big);
+    };
+    ws.onmessage = (e) => {
+      n++;
+      if (n === 1) out.text = e.data;
+      if (n === 2) out.binary = Array.from(new Uint8Array(e.data));
+      if (n === 3) {
+        out.bigLength = e.data === big ? e.data.length : -1;
+        ws.close(4000, 'done');
+      }
+    };
+    ws.onclose = (e) => { out.closeCode = e.code; resolve(out); };
+    ws.onerror = () => reject(new Error('echo WebSocket error'));
+    setTimeout(() => reject(new Error('echo WebSocket timed out')), 10000);
+  }), echoURL);
+
+  result.ok = result.echo.text === 'héllo' && result.echo.bigLength === 100000 &&
+    JSON.stringify(result.echo.binary) === '[0,255,16]' && result.echo.closeCode === 4000;
+  if (!result.ok) result.error = 'echo mismatch';
+
+  if (screenshot) {
+    await page.screenshot({ path: screenshot, fullPage: true, timeout: 5000 });
+    result.screenshot = screenshot;
+  }
+} catch (e) {
+  result.ok = false;
+  result.error = e && e.message ? e.message.split('\n')[0] : String(e);
+} finally {
+  if (context) {
+    await context.close().catch(() => {});
+  }
+}
+clearTimeout(hard);
+finish(result.ok ? 0 : 1);
