@@ -24,7 +24,8 @@
 //
 // Options.PingInterval starts a heartbeat that closes peers which stop
 // answering pings. Prepare frames a message once for a broadcast, sent
-// with SendRaw as shared bytes.
+// with SendRaw as shared bytes; a Hub keeps topics of connections and
+// publishes to them that way.
 //
 // Options.Compression accepts permessage-deflate (RFC 7692) without
 // context takeover, so a connection keeps no compression window between
