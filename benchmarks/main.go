@@ -1,14 +1,15 @@
 // Command benchmarks measures gnetworker against net/http, fasthttp, the
 // event-loop servers nbio and hertz, and a raw gnet upper bound: plaintext,
 // pipelining, JSON and POST throughput, core scaling, idle SSE memory per
-// connection, SSE fan-out latency to 10,000 clients, strictness on raw
-// requests, instructions per request, and the timer wheel against
+// connection, SSE fan-out latency to 10,000 clients, WebSocket echo, idle
+// memory and fan-out against gorilla/websocket, gws and nbio, strictness
+// on raw requests, instructions per request, and the timer wheel against
 // time.AfterFunc. Every server runs as its own process on 127.0.0.1; runs
 // are interleaved over rounds and reported as medians in RESULTS.md with
 // PNG charts. See README.md.
 //
-//	go run .                 # the full run (about 15 minutes)
-//	go run . -quick          # about 4 minutes
+//	go run .                 # the full run (about 16 minutes)
+//	go run . -quick          # about 5 minutes
 //	go run . -scenario pipeline-16,sse-fanout
 package main
 
@@ -37,6 +38,9 @@ const (
 	kindScaling
 	kindStrict
 	kindInstr
+	kindWSEcho
+	kindWSIdle
+	kindWSFanout
 )
 
 // scenario is one measured situation.
@@ -61,6 +65,9 @@ var scenarios = []*scenario{
 	{Name: "scaling", Title: "core scaling: plaintext, 256 connections, 1 and 2 event loops", Kind: kindScaling, Conns: 256, Method: "GET", Path: "/"},
 	{Name: "sse-idle", Title: "idle SSE connections: server RSS per connection", Kind: kindSSEIdle},
 	{Name: "sse-fanout", Title: "SSE fan-out of one 64-byte event", Kind: kindSSEFanout},
+	{Name: "ws-echo", Title: "WebSocket echo of 1 KiB binary messages, 256 connections", Kind: kindWSEcho, Conns: 256, Body: 1024},
+	{Name: "ws-idle", Title: "idle WebSocket connections: server RSS per connection", Kind: kindWSIdle},
+	{Name: "ws-fanout", Title: "WebSocket fan-out of one 64-byte message", Kind: kindWSFanout},
 	{Name: "strictness", Title: "strictness: the shared conformance corpus and held-out smuggling cases", Kind: kindStrict},
 	{Name: "instructions", Title: "instructions per request (GET /, keep-alive and 16-deep pipelined)", Kind: kindInstr},
 	{Name: "timer", Title: "timer wheel vs time.AfterFunc", Kind: kindTimer},
@@ -86,14 +93,14 @@ type options struct {
 
 func parseFlags() options {
 	var o options
-	quick := flag.Bool("quick", false, "short run: 1 round, 2 s per load test, fewer publishes and counted requests (about 4 minutes on 2 cores)")
+	quick := flag.Bool("quick", false, "short run: 1 round, 2 s per load test, fewer publishes and counted requests (about 5 minutes on 2 cores)")
 	scen := flag.String("scenario", "all", "comma-separated scenarios: "+scenarioNames()+", or all")
 	dur := flag.Duration("duration", 0, "length of each load test (default 3s, 2s with -quick)")
 	rounds := flag.Int("rounds", 0, "interleaved rounds per scenario (default 5, 1 with -quick)")
 	procs := flag.Int("procs", 1, "GOMAXPROCS of each server and event loops of the gnet-based ones")
-	clients := flag.Int("sse-clients", 10000, "SSE clients per server")
-	pubs := flag.Int("publishes", 0, "events published per SSE session (default 5, 3 with -quick)")
-	src := flag.Int("src-addrs", 8, "source addresses 127.0.0.2.. the SSE clients are spread over")
+	clients := flag.Int("sse-clients", 10000, "SSE (and ws-idle/ws-fanout WebSocket) clients per server")
+	pubs := flag.Int("publishes", 0, "events published per SSE or WebSocket session (default 5, 3 with -quick)")
+	src := flag.Int("src-addrs", 8, "source addresses 127.0.0.2.. the SSE and WebSocket clients are spread over")
 	lg := flag.String("loadgen", "auto", "load generator: auto (wrk if installed), wrk or go")
 	out := flag.String("out", "", "output directory (default: this directory for a full default run, out/ otherwise)")
 	flag.Parse()
@@ -170,6 +177,12 @@ type results struct {
 	TimerCmd     string
 	TimerErr     string
 	BuildErr     map[string]string // binary -> error
+	// WSEcho are the ws-echo runs (messages as Requests), WS the ws-idle
+	// and ws-fanout sessions, per WebSocket server key.
+	WSEcho    map[string][]loadResult
+	WSEchoErr map[string]string
+	WS        map[string][]sseResult
+	WSErr     map[string]string
 }
 
 func main() {
@@ -230,6 +243,8 @@ func run(ctx context.Context, o options) error {
 		Scale: map[string]map[int][]loadResult{}, ScaleErr: map[string]string{},
 		Strict: map[string]*strictResult{}, StrictErr: map[string]string{},
 		Instr: map[string]map[string]instrResult{}, InstrErr: map[string]string{},
+		WSEcho: map[string][]loadResult{}, WSEchoErr: map[string]string{},
+		WS: map[string][]sseResult{}, WSErr: map[string]string{},
 	}
 	res.Machine = readMachine()
 	tmp, err := os.MkdirTemp("", "gnetworker-bench-")
@@ -262,6 +277,9 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	if err := runSSEPhase(ctx, o, bin, tmp, res); err != nil {
+		return err
+	}
+	if err := runWSPhase(ctx, o, bin, tmp, res); err != nil {
 		return err
 	}
 	if err := runStrictPhase(ctx, o, bin, tmp, res); err != nil {

@@ -49,7 +49,11 @@ type httpStat struct {
 }
 
 func (r *results) httpStat(sc, key string) (httpStat, bool) {
-	runs := r.HTTP[sc][key]
+	return loadStat(r.HTTP[sc][key])
+}
+
+// loadStat summarizes load runs: medians over rounds.
+func loadStat(runs []loadResult) (httpStat, bool) {
 	if len(runs) == 0 {
 		return httpStat{}, false
 	}
@@ -77,7 +81,11 @@ type sseStat struct {
 }
 
 func (r *results) sseStat(key string) (sseStat, bool) {
-	runs := r.SSE[key]
+	return streamStat(r.SSE[key])
+}
+
+// streamStat summarizes SSE or WebSocket sessions.
+func streamStat(runs []sseResult) (sseStat, bool) {
 	if len(runs) == 0 {
 		return sseStat{}, false
 	}
@@ -177,6 +185,7 @@ func (r *results) targets() []target {
 		}
 		ts = append(ts, t)
 	}
+	r.wsTargets(&ts)
 	return ts
 }
 
@@ -256,7 +265,8 @@ func (r *results) markdown() string {
 	p("| servers | each its own process on 127.0.0.1, GOMAXPROCS=%d; gnetworker, nbio (pollers), hertz (netpoll loops) and raw gnet with %d event loop(s) |\n", o.Procs, o.Procs)
 	p("| rounds | %d, interleaved (every server in turn, then the next round); medians reported |\n", o.Rounds)
 	p("| load test | %v each after one %v warm-up per server; wrk with 1 thread |\n", o.Duration, o.Warmup)
-	p("| SSE | %d clients per server, raw TCP in the harness, over %d source addresses; %d publish(es) per session, a fresh server per session |\n\n", o.SSEClients, o.SrcAddrs, o.Publishes)
+	p("| SSE | %d clients per server, raw TCP in the harness, over %d source addresses; %d publish(es) per session, a fresh server per session |\n", o.SSEClients, o.SrcAddrs, o.Publishes)
+	p("| WebSocket | gnetworker (ws:// worker), gorilla/websocket (net/http), gws, nbio (nbhttp, non-blocking); the harness's own Go client, no compression; ws-echo as the load tests (%d round(s)); ws-idle and ws-fanout as SSE, %d clients, over %d round(s) |\n\n", o.Rounds, o.SSEClients, min(o.Rounds, wsSessionRounds))
 	p("The %d cores are shared by the server, the load generator and the harness; nothing is pinned. ", r.Machine.Cores)
 	p("\"server CPU\" is the server process's on-CPU time (all threads, from /proc/PID/task/*/schedstat) divided by the requests served: a measure of cost per request that does not depend on who won the CPU. ")
 	p("When the load generator's CPU share is near 100%%, req/s is bounded by the load generator (one wrk thread on a shared core), not by the server: compare the servers' CPU per request there. ")
@@ -339,6 +349,8 @@ func (r *results) markdown() string {
 			r.strictDetails(p, s)
 		case kindInstr:
 			r.instrSection(p, s)
+		case kindWSEcho, kindWSIdle, kindWSFanout:
+			r.wsSection(p, s)
 		case kindTimer:
 			p("## %s — `%s`\n\n", s.Title, s.Name)
 			if r.TimerErr != "" {
@@ -469,6 +481,8 @@ func (r *results) charts(dir string) error {
 			err = barChart(path, "instructions per request", "instructions per request", labels, groups, v)
 		case kindStrict:
 			continue
+		case kindWSEcho, kindWSIdle, kindWSFanout:
+			err = r.wsChart(dir, s)
 		case kindTimer:
 			var keys []string
 			v := [][]float64{nil, nil}

@@ -18,6 +18,7 @@ type serverDef struct {
 	App   string // binary for JSON and POST
 	SSE   string // binary for the SSE scenarios
 	Echo  string // binary for the strictness phase
+	WS    string // binary for the WebSocket scenarios
 	Loops bool   // takes -count (event loops)
 }
 
@@ -30,6 +31,15 @@ var servers = []*serverDef{
 	{Key: "nbio", Label: "nbio", Short: "nbio", Plain: "nbio", App: "nbio", SSE: "nbio", Echo: "nbio-echo", Loops: true},
 	{Key: "hertz", Label: "hertz", Short: "hertz", Plain: "hertz", App: "hertz", SSE: "hertz-sse", Echo: "hertz-echo", Loops: true},
 	{Key: "rawgnet", Label: rawLabel, Short: "raw gnet (upper bound)", Plain: "rawgnet", App: "rawgnet", SSE: "rawgnet", Echo: "rawgnet", Loops: true},
+}
+
+// wsServers are the servers of the WebSocket scenarios, each speaking
+// internal/common/ws.go's protocol.
+var wsServers = []*serverDef{
+	{Key: "gnetworker", Label: "gnetworker", Short: "gnetworker", WS: "gnetworkerws", Loops: true},
+	{Key: "gorilla", Label: "gorilla/websocket (net/http)", Short: "gorilla", WS: "gorilla"},
+	{Key: "gws", Label: "gws", Short: "gws", WS: "gws"},
+	{Key: "nbio", Label: "nbio", Short: "nbio", WS: "nbio-ws", Loops: true},
 }
 
 // binary is a package to build and the flags it is started with (after
@@ -57,6 +67,10 @@ var binaries = map[string]binary{
 	"hertz-sse":     {Pkg: "./servers/hertz", Args: []string{"-sse"}},
 	"hertz-echo":    {Pkg: "./servers/hertz", Args: []string{"-echo"}},
 	"rawgnet":       {Pkg: "./servers/rawgnet"},
+	"gnetworkerws":  {Pkg: "./servers/gnetworkerws"},
+	"gorilla":       {Pkg: "./servers/gorilla"},
+	"gws":           {Pkg: "./servers/gws"},
+	"nbio-ws":       {Pkg: "./servers/nbio", Args: []string{"-ws"}},
 }
 
 // binPath is where build puts a binary's package.
@@ -90,6 +104,8 @@ func needs(s *scenario, d *serverDef) []string {
 		return []string{d.Echo}
 	case kindInstr, kindScaling:
 		return []string{d.Plain}
+	case kindWSEcho, kindWSIdle, kindWSFanout:
+		return []string{d.WS}
 	}
 	return nil
 }
@@ -100,8 +116,11 @@ func needs(s *scenario, d *serverDef) []string {
 func build(ctx context.Context, o options, dir string, res *results) error {
 	pkgs := map[string][]string{} // package -> binary names
 	for _, s := range o.Scenarios {
-		for _, d := range servers {
+		for _, d := range append(slices.Clone(servers), wsServers...) {
 			for _, n := range needs(s, d) {
+				if n == "" {
+					continue // not one of d's scenarios
+				}
 				p := binaries[n].Pkg
 				if !slices.Contains(pkgs[p], n) {
 					pkgs[p] = append(pkgs[p], n)

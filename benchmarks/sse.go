@@ -38,13 +38,57 @@ type sseResult struct {
 
 var sseEvent = []byte("\ndata: ")
 
-// sseClient is one subscriber: a raw TCP connection read by its own
-// goroutine with blocking reads, recording when each event arrives. carry
-// and count are touched only by that goroutine.
+// sseClient is one subscriber (an SSE or a WebSocket client): a raw TCP
+// connection read by its own goroutine with blocking reads, recording when
+// each event arrives. carry and count are touched only by that goroutine.
 type sseClient struct {
 	conn  net.Conn
-	carry []byte // the last bytes of the previous read, for split markers
+	carry []byte // the previous read's unused tail: a split marker or frame
 	count int    // events seen
+}
+
+// streamProto is what a session's clients speak: SSE (sseProto) or
+// WebSocket (wsProto in ws.go).
+type streamProto struct {
+	// request is what each client sends once connected.
+	request []byte
+	// started reports whether a response head (up to "\r\n\r\n")
+	// starts the stream.
+	started func(head []byte) bool
+	// keep is how many bytes of the head's final "\r\n\r\n" scan sees.
+	keep int
+	// scan records the events in one read.
+	scan func(c *sseClient, i int, data []byte, st *fanState)
+	// control readies the control connection; publish has the server
+	// publish one event over it and returns the subscribers it reached.
+	control func(ctl net.Conn, br *bufio.Reader) error
+	publish func(ctl net.Conn, br *bufio.Reader) (int, error)
+}
+
+// sseProto: GET /sse, events counted by their "\ndata: " markers,
+// published by GET /publish, which answers the number of subscribers.
+var sseProto = &streamProto{
+	request: []byte(sseRequest),
+	started: func(head []byte) bool { return bytes.HasPrefix(head, []byte("HTTP/1.1 200")) },
+	keep:    1, // the final "\n", so that a leading "data:" matches
+	scan:    (*sseClient).scan,
+	control: func(net.Conn, *bufio.Reader) error { return nil },
+	publish: func(ctl net.Conn, br *bufio.Reader) (int, error) {
+		if _, err := io.WriteString(ctl, "GET /publish HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"); err != nil {
+			return 0, err
+		}
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			return 0, fmt.Errorf("publish: %v", err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		subs, _ := strconv.Atoi(string(bytes.TrimSpace(body)))
+		if resp.StatusCode != 200 {
+			return 0, fmt.Errorf("publish answered %d %q", resp.StatusCode, body)
+		}
+		return subs, nil
+	},
 }
 
 // fanState is shared by the clients of one session.
@@ -87,9 +131,9 @@ func dialer(i, addrs int) *net.Dialer {
 	}
 }
 
-// read runs in the client's goroutine: it waits for a 200 response header,
-// then counts "\ndata: " occurrences, one per event.
-func (c *sseClient) read(i int, st *fanState) {
+// read runs in the client's goroutine: it waits for the response head
+// that starts the stream, then hands what follows to p.scan.
+func (c *sseClient) read(p *streamProto, i int, st *fanState) {
 	buf := make([]byte, 1024)
 	var head []byte
 	readyDone := false
@@ -112,15 +156,15 @@ func (c *sseClient) read(i int, st *fanState) {
 					}
 					continue
 				}
-				if !bytes.HasPrefix(head, []byte("HTTP/1.1 200")) {
+				if !p.started(head[:k+4]) {
 					return
 				}
 				readyDone = true
 				st.ready.Done()
-				data = head[k+3:] // keep the final "\n" so a leading "data:" matches
+				data = head[k+4-p.keep:]
 				head = nil
 			}
-			c.scan(i, data, st)
+			p.scan(c, i, data, st)
 		}
 		if err != nil {
 			return
@@ -139,20 +183,25 @@ func (c *sseClient) scan(i int, data []byte, st *fanState) {
 			break
 		}
 		data = data[k+len(sseEvent):]
-		now := time.Now()
-		e := c.count
-		c.count++
-		if e < len(st.recv) {
-			st.recv[e][i] = now
-			if int(st.got[e].Add(1)) == st.n {
-				close(st.done[e])
-			}
-		}
+		c.event(i, st)
 	}
 	if keep := len(sseEvent) - 1; len(data) > keep {
 		data = data[len(data)-keep:]
 	}
 	c.carry = append(c.carry[:0:0], data...)
+}
+
+// event records the client's next event as received now.
+func (c *sseClient) event(i int, st *fanState) {
+	now := time.Now()
+	e := c.count
+	c.count++
+	if e < len(st.recv) {
+		st.recv[e][i] = now
+		if int(st.got[e].Add(1)) == st.n {
+			close(st.done[e])
+		}
+	}
 }
 
 // closeConn closes c with SO_LINGER 0 (a RST), so neither side is left in
@@ -167,10 +216,15 @@ func closeConn(c net.Conn) {
 // sseRequest is what every client sends.
 const sseRequest = "GET /sse HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n"
 
-// runSSE connects n clients to srv, measures its RSS once they are all
-// subscribed and idle, then publishes `publishes` events one after the
+// runSSE connects n SSE clients to srv, measures its RSS once they are
+// all subscribed and idle, then publishes `publishes` events one after the
 // other, each time waiting (at most 10 s) for every client to receive it.
 func runSSE(ctx context.Context, srv *server, n, publishes, srcAddrs int) (sseResult, error) {
+	return runStream(ctx, srv, sseProto, n, publishes, srcAddrs)
+}
+
+// runStream is runSSE for clients speaking p.
+func runStream(ctx context.Context, srv *server, p *streamProto, n, publishes, srcAddrs int) (sseResult, error) {
 	res := sseResult{Clients: n}
 	time.Sleep(300 * time.Millisecond) // let the server settle after start
 	var err error
@@ -208,7 +262,7 @@ func runSSE(ctx context.Context, srv *server, n, publishes, srcAddrs int) (sseRe
 					time.Sleep(time.Duration(try+1) * 50 * time.Millisecond)
 				}
 				if err == nil {
-					_, err = io.WriteString(conn, sseRequest)
+					_, err = conn.Write(p.request)
 				}
 				if err != nil {
 					dialErrs.Add(1)
@@ -221,7 +275,7 @@ func runSSE(ctx context.Context, srv *server, n, publishes, srcAddrs int) (sseRe
 				}
 				c := &sseClient{conn: conn}
 				clients[i] = c
-				go c.read(i, st)
+				go c.read(p, i, st)
 			}
 		}()
 	}
@@ -256,31 +310,29 @@ func runSSE(ctx context.Context, srv *server, n, publishes, srcAddrs int) (sseRe
 	}
 	defer closeConn(ctl)
 	br := bufio.NewReader(ctl)
-	for p := range publishes {
+	if err := p.control(ctl, br); err != nil {
+		return res, fmt.Errorf("control connection: %v", err)
+	}
+	for e := range publishes {
 		time.Sleep(200 * time.Millisecond)
 		c0 := cpuTime(srv.pid)
 		t0 := time.Now()
-		if _, err := io.WriteString(ctl, "GET /publish HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"); err != nil {
+		subs, err := p.publish(ctl, br)
+		if err != nil {
 			return res, err
 		}
-		resp, err := http.ReadResponse(br, nil)
-		if err != nil {
-			return res, fmt.Errorf("publish: %v", err)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if subs, _ := strconv.Atoi(string(bytes.TrimSpace(body))); resp.StatusCode != 200 || subs != n {
-			return res, fmt.Errorf("publish answered %d %q, want 200 and %d subscribers", resp.StatusCode, body, n)
+		if subs != n {
+			return res, fmt.Errorf("publish reached %d subscribers, want %d", subs, n)
 		}
 		select {
-		case <-st.done[p]:
+		case <-st.done[e]:
 		case <-time.After(10 * time.Second):
 		case <-ctx.Done():
 			return res, ctx.Err()
 		}
 		res.ServerCPU = append(res.ServerCPU, cpuTime(srv.pid)-c0)
 		lat := make([]time.Duration, 0, n)
-		for _, t := range st.recv[p] {
+		for _, t := range st.recv[e] {
 			if t.IsZero() {
 				res.Missing++
 				continue
@@ -288,7 +340,7 @@ func runSSE(ctx context.Context, srv *server, n, publishes, srcAddrs int) (sseRe
 			lat = append(lat, t.Sub(t0))
 		}
 		if len(lat) == 0 {
-			return res, fmt.Errorf("publish %d reached no client", p)
+			return res, fmt.Errorf("publish %d reached no client", e)
 		}
 		slices.Sort(lat)
 		res.P50 = append(res.P50, pct(lat, 50))

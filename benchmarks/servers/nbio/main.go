@@ -4,7 +4,8 @@
 // server's routes and response bytes, on a net/http ServeMux: GET /,
 // GET /json, POST /post, GET /sse and GET /publish (sse.go). With -echo it
 // answers every request with common.StdEcho instead, for the strictness
-// phase.
+// phase; with -ws it serves WebSocket instead, with nbio's Upgrader on the
+// same engine (ws.go).
 package main
 
 import (
@@ -27,12 +28,16 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "listen address")
 	count := flag.Int("count", 1, "pollers (event loops)")
 	echo := flag.Bool("echo", false, "answer every request with its echo (strictness phase)")
+	ws := flag.Bool("ws", false, "serve WebSocket on /ws (the ws-* scenarios)")
 	flag.Parse()
 	common.RaiseNoFile()
 	hub := newHub()
 	var h http.Handler = routes(hub)
-	if *echo {
+	switch {
+	case *echo:
 		h = http.HandlerFunc(common.StdEcho)
+	case *ws:
+		h = newWSHub().routes()
 	}
 	engine := nbhttp.NewEngine(nbhttp.Config{
 		Network: "tcp",
@@ -45,6 +50,9 @@ func main() {
 		// here blocks. nbio's default, a goroutine pool, cost 20-25 µs of
 		// CPU per plaintext request against 15 here (wrk -c256, 1 core).
 		ServerExecutor: func(f func()) { f() },
+		// Give a WebSocket message's buffer back to nbio's allocator
+		// once OnMessage returns, as the Upgrader's default engine does.
+		ReleaseWebsocketPayload: *ws,
 	})
 	engine.OnClose(func(c net.Conn, _ error) { hub.remove(c) })
 	if err := engine.Start(); err != nil {
