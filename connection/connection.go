@@ -149,7 +149,7 @@ type TcpConnection struct {
 	pollShift    uint8       // loop-only: the poll's backoff, 1 ms << (pollShift-1); 0 when not polling
 	closeAsked   atomic.Bool // CloseAsync was called; the loop carries it out
 	closed       bool        // loop-only: handleClose ran
-	discardIn    bool        // loop-only: input is dropped (see MaxStalledInput)
+	discardIn    bool        // under mu: input is dropped (see MaxStalledInput)
 
 	// Under mu.
 	inCallback      bool // the loop runs this connection now and flushes after

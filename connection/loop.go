@@ -42,7 +42,7 @@ func (c *TcpConnection) handleTraffic() gnet.Action {
 // calls it with none: gnet holds no input between reads, since
 // handleTraffic takes all of it every time.
 func (c *TcpConnection) run(buf []byte) gnet.Action {
-	c.enter()
+	discarding := c.enter()
 	if c.closeAsked.Load() && c.Status() == StatusEstablished {
 		c.mu.Lock()
 		c.setStatus(StatusClosing)
@@ -52,10 +52,14 @@ func (c *TcpConnection) run(buf []byte) gnet.Action {
 	}
 	var plain *[]byte
 	if t := c.transport(); t != nil && len(buf) > 0 {
-		buf, plain = c.receive(t, buf)
+		var open bool
+		if buf, plain, open = c.receive(t, buf); !open {
+			putBuffer(plain)
+			return gnet.None // closed inside the reply's Write
+		}
 	}
 	switch {
-	case c.Status() != StatusEstablished || c.discardIn:
+	case c.Status() != StatusEstablished || discarding:
 		// Closing, or ending after what is owed: nothing more is parsed,
 		// so what the peer still sends is dropped as it arrives (gnet
 		// cannot pause reading). Keeping it would let a peer that sends
@@ -104,11 +108,13 @@ func (c *TcpConnection) handleClose() {
 
 // enter marks the loop as running the connection: sends from now on only
 // stage their bytes, and leave writes them.
-func (c *TcpConnection) enter() {
+func (c *TcpConnection) enter() (discarding bool) {
 	c.mu.Lock()
 	c.inCallback = true
 	c.wakeQueued = false
+	discarding = c.discardIn
 	c.mu.Unlock()
+	return discarding
 }
 
 // readInput frames buf (appended to what was kept from earlier reads) into
@@ -136,13 +142,17 @@ func (c *TcpConnection) readInput(buf []byte) {
 		}
 	}
 	rest := data[off:]
+	c.mu.Lock()
+	stalled := c.stalled // SwitchProtocol writes it from any goroutine
+	c.mu.Unlock()
 	switch {
+	case stalled && (len(rest) > MaxStalledInput || len(rest) > c.MaxPackageSize()):
+		// Waiting behind an owed response: that response still goes out.
+		c.overflowStall()
 	case len(rest) > c.MaxPackageSize() && c.Status() == StatusEstablished:
 		c.fail(CodeProtocol, ErrPackageTooLarge)
-	case c.stalled && len(rest) > MaxStalledInput:
-		c.overflowStall()
 	}
-	if c.Status() != StatusEstablished || c.discardIn {
+	if c.Status() != StatusEstablished || c.discarding() {
 		rest = nil // what is left will never be parsed
 	}
 	switch {
@@ -165,6 +175,13 @@ func (c *TcpConnection) readInput(buf []byte) {
 // ends after what it owes (protocols.Drainer) and drops further input, or
 // closes at once when its protocol has no such boundary.
 const MaxStalledInput = 64 << 10
+
+// discarding reports that input is dropped (see MaxStalledInput).
+func (c *TcpConnection) discarding() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.discardIn
+}
 
 // overflowStall ends a connection whose stalled input went over
 // MaxStalledInput.
@@ -234,6 +251,9 @@ func (c *TcpConnection) dispatch(msg any) {
 // fail reports a protocol error, queues the codec's reply if it has one and
 // closes the connection once that is written.
 func (c *TcpConnection) fail(code int, err error) {
+	if c.closed {
+		return // OnClose ran: nothing more is reported
+	}
 	c.mu.Lock()
 	var r protocols.Replier
 	if errors.As(err, &r) {

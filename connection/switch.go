@@ -25,10 +25,12 @@ type connExt struct {
 // the switch falls exactly after that message; from another goroutine, at
 // the next message boundary. See protocols' "Switching protocols".
 //
-// It fails with ErrClosed once the connection is closing.
+// It fails with ErrClosed once the connection is closing or ending.
 func (c *TcpConnection) SwitchProtocol(p protocols.Protocol, onMessage func(c *TcpConnection, msg any)) error {
 	c.mu.Lock()
-	if c.Status() != StatusEstablished {
+	if c.Status() != StatusEstablished || c.discardIn {
+		// Closing, or ending after what it owes (its peer overflowed
+		// the input kept while an answer was owed).
 		c.mu.Unlock()
 		return ErrClosed
 	}

@@ -10,22 +10,27 @@ import (
 // written. A plain connection takes neither path.
 
 // receive runs wire bytes through t, writes any reply at once, and returns
-// the bytes for the codec (in a pooled buffer the caller gives back).
-func (c *TcpConnection) receive(t glue.Transport, wire []byte) ([]byte, *[]byte) {
+// the bytes for the codec (in a pooled buffer the caller gives back), or
+// ok false when the connection closed meanwhile (gnet's Write closes it,
+// OnClose included, when the write fails).
+func (c *TcpConnection) receive(t glue.Transport, wire []byte) (plain []byte, buf *[]byte, ok bool) {
 	p, r := getBuffer(len(wire)), getBuffer(0)
 	plain, reply, err := t.Receive((*p)[:0], (*r)[:0], wire)
 	*p, *r = plain, reply
-	if len(reply) > 0 && !c.closed {
+	if len(reply) > 0 {
 		if _, werr := c.gc.Write(reply); werr == nil {
 			c.bytesWritten.Add(uint64(len(reply)))
 		}
 	}
 	putBuffer(r)
+	if c.closed {
+		return nil, p, false
+	}
 	if err != nil {
 		c.fail(CodeProtocol, err)
-		return nil, p
+		return nil, p, true
 	}
-	return plain, p
+	return plain, p, true
 }
 
 // write hands staged output to gnet, through the transport if there is

@@ -48,7 +48,7 @@ func addOn(ex Executor, interval time.Duration, fn func(ID), persistent bool) (I
 	}
 	st := new(boundState)
 	fire := func(id ID) {
-		_ = ex.Execute(func() {
+		err := ex.Execute(func() {
 			if st.deleted.Load() {
 				return
 			}
@@ -58,6 +58,10 @@ func addOn(ex Executor, interval time.Duration, fn func(ID), persistent bool) (I
 			}
 			fn(id)
 		})
+		if err != nil && !persistent {
+			st.fired.Store(true)
+			boundTimers.Delete(id) // the loop is gone: this fire never runs
+		}
 	}
 	id, err := std.add(interval, fire, persistent)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -133,9 +134,15 @@ func claimUnixSocket(path string) error {
 	if st.Mode()&os.ModeSocket == 0 {
 		return fmt.Errorf("listen unix %s: the path exists and is not a socket", path)
 	}
-	if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
+	c, err := net.DialTimeout("unix", path, time.Second)
+	if err == nil {
 		_ = c.Close()
 		return fmt.Errorf("listen unix %s: bind: address already in use", path)
+	}
+	if !errors.Is(err, syscall.ECONNREFUSED) {
+		// Not plainly "nobody listens" (a live server with a full
+		// backlog says EAGAIN): leave the socket alone.
+		return fmt.Errorf("listen unix %s: the socket exists and could not be checked: %w", path, err)
 	}
 	return os.Remove(path)
 }

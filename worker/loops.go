@@ -70,16 +70,15 @@ func (l *loopExec) task(fn func()) gnet.Runnable {
 	})
 }
 
-// bind records the loop and runs what waited for it.
+// bind records the loop and queues what waited for it, in order, before
+// any later Execute can (it waits for the lock).
 func (l *loopExec) bind(el gnet.EventLoop) {
 	l.mu.Lock()
-	l.el = el
-	pending := l.pending
-	l.pending = nil
-	l.mu.Unlock()
-	for _, fn := range pending {
+	defer l.mu.Unlock()
+	for _, fn := range l.pending {
 		_ = el.Execute(context.Background(), l.task(fn))
 	}
+	l.el, l.pending = el, nil
 }
 
 // bound reports whether the loop is known.

@@ -16,6 +16,7 @@ import (
 	"github.com/panjf2000/gnet/v2"
 
 	"github.com/gnetworker/gnetworker/connection"
+	"github.com/gnetworker/gnetworker/internal/fdbudget"
 )
 
 // Start binds the worker's address and serves it in the background. It
@@ -30,8 +31,15 @@ func (w *Worker) Start() error {
 		forget(w)
 		return err
 	}
+	// Each loop holds descriptors of its own (a listener, its poller and
+	// its wake-up descriptor, the probe's two ends): count them, or with
+	// many loops the reserve would not cover them and accept would meet
+	// EMFILE.
+	fdbudget.Take(w.Count * fdsPerLoop)
+	w.heldFDs = w.Count * fdsPerLoop
 	perLoop := (w.ReusePort || perLoopAccept) && w.listen.network == "tcp"
 	if err := w.claimAddress(perLoop); err != nil {
+		w.releaseFDs()
 		w.started.Store(false)
 		forget(w)
 		return err
@@ -57,7 +65,7 @@ func (w *Worker) Start() error {
 		runErr <- err
 		if !w.stopping.Load() {
 			select {
-			case <-h.running:
+			case <-booted:
 				// The engine stopped by itself after it had started: the
 				// process must not live on without its listener.
 				w.logger().Error("worker: engine stopped unasked", "worker", w.Name, "error", err)
@@ -65,6 +73,7 @@ func (w *Worker) Start() error {
 			default:
 			}
 		}
+		w.releaseFDs()
 		close(w.runDone)
 	}()
 	select {
@@ -91,6 +100,19 @@ func (w *Worker) Start() error {
 		}
 		forget(w)
 		return err
+	}
+}
+
+// fdsPerLoop is what one event loop holds outside the descriptor budget:
+// its listener, epoll and eventfd descriptors, the probe's two ends, and
+// one to spare.
+const fdsPerLoop = 6
+
+// releaseFDs gives back the loops' descriptors counted at Start.
+func (w *Worker) releaseFDs() {
+	if n := w.heldFDs; n != 0 {
+		w.heldFDs = 0
+		fdbudget.Return(n)
 	}
 }
 

@@ -130,6 +130,7 @@ type Worker struct {
 	runDone  chan struct{}
 	runErr   error
 	died     error        // set before runDone closes when the engine stopped unasked
+	heldFDs  int          // descriptors the loops hold, counted in the budget
 	open     atomic.Int64 // accepted connections not yet closed
 	refused  atomic.Int64 // connections closed at accept, over a limit
 	lastWarn atomic.Int64 // when a refusal was last logged, Unix seconds

@@ -69,3 +69,11 @@ func Release() { used.Add(-1) }
 
 // InUse is the number of descriptors taken and not released.
 func InUse() int64 { return used.Load() }
+
+// Take counts n descriptors the caller holds outside Acquire (a worker's
+// listeners and pollers), even past the limit: connections then find that
+// much less room. Give them back with Return.
+func Take(n int) { used.Add(int64(n)) }
+
+// Return gives back n descriptors counted with Take.
+func Return(n int) { used.Add(-int64(n)) }

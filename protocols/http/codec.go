@@ -343,7 +343,9 @@ var internalErrorReply = []byte("HTTP/1.1 500 Internal Server Error\r\nConnectio
 func (c *codec) Release() {
 	c.timeout.release()
 	if c.req != nil {
-		c.req.endBody(c.proto)
+		// Its handler may still read it (an upgrade's, after the switch):
+		// free what the body holds, keep the head.
+		c.req.releaseBody(c.proto)
 	}
 	c.req, c.spare = nil, nil
 	c.dropParser()
@@ -421,6 +423,12 @@ func (c *codec) encodeResponse(dst []byte, r *Response) ([]byte, error) {
 		return dst, err
 	}
 	c.ec = ec
+	if f != nil && (kind == kindInformational || kind.streams() || r.Status() == 204 || r.Status() == 304) {
+		// A file does not go with a 1xx, a stream, 204 or 304: the head
+		// says the body is something else, or that there is none.
+		closeServed(f)
+		f = nil
+	}
 	switch {
 	case kind == kindInformational:
 		// The final response is still owed.

@@ -71,6 +71,18 @@ const maxKeptRequestBuffer = 64 << 10
 // complete: the spool file, its place in the memory budget, uploaded
 // files' temporary files, and an outsized buffer.
 func (r *Request) endBody(p *Protocol) {
+	r.releaseBody(p)
+	if cap(r.buf) > maxKeptRequestBuffer {
+		// The request is over (its response is complete): a handler that
+		// reads it after all gets empty values, not stale offsets.
+		r.reset()
+		r.buf = nil
+	}
+}
+
+// releaseBody frees the body's file, its place in the memory budget and
+// uploads' temporary files, keeping the request's head readable.
+func (r *Request) releaseBody(p *Protocol) {
 	if r.reserved != 0 {
 		p.unreserve(r.reserved)
 		r.reserved = 0
@@ -81,12 +93,6 @@ func (r *Request) endBody(p *Protocol) {
 			e.body, e.bodyLoaded = nil, false
 		}
 		r.removeTempFiles()
-	}
-	if cap(r.buf) > maxKeptRequestBuffer {
-		// The request is over (its response is complete): a handler that
-		// reads it after all gets empty values, not stale offsets.
-		r.reset()
-		r.buf = nil
 	}
 }
 
