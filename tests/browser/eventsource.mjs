@@ -15,10 +15,7 @@
 // Exit status: 0 when the events arrived, 1 on a timeout or any failure
 // (the JSON then has ok:false and error), 2 on bad usage. Only the URL given
 // (127.0.0.1) is contacted; Chromium's own background traffic is switched off.
-import { chromium } from 'playwright-core';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { executablePath, finish, hardLimit, launch } from './launch.mjs';
 
 const WANT = 2;                 // message events to wait for
 const EVENTS_TIMEOUT_MS = 15000; // from page load to the WANT-th event
@@ -30,45 +27,17 @@ if (!url) {
   process.exit(2);
 }
 
-const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const userDataDir = mkdtempSync(join(tmpdir(), 'gnetworker-chromium-'));
 const result = {
   ok: false, url, executablePath, userAgent: null, events: [], opens: 0, errors: 0,
   pageLog: [], pageStatus: null, console: [], screenshot: null, elapsedMs: 0,
 };
-const started = Date.now();
 let context;
 
-function finish(code) {
-  result.elapsedMs = Date.now() - started;
-  process.stdout.write(JSON.stringify(result) + '\n');
-  try { rmSync(userDataDir, { recursive: true, force: true }); } catch { /* best effort */ }
-  process.exitCode = code;
-}
-
-// A last resort if Chromium hangs in launch or close: report and exit.
-const hard = setTimeout(async () => {
-  result.error = `hard limit of ${HARD_LIMIT_MS} ms reached`;
-  finish(1);
-  process.exit(1);
-}, HARD_LIMIT_MS);
-hard.unref();
+const hard = hardLimit(result, HARD_LIMIT_MS);
 
 try {
-  // launchPersistentContext is Playwright's way to pass a fresh --user-data-dir.
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath,
-    headless: true,
-    timeout: 15000,
-    viewport: { width: 900, height: 600 },
-    args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    ],
-  });
-  const page = context.pages()[0] || await context.newPage();
-  page.on('console', (m) => { if (result.console.length < 50) result.console.push(`${m.type()}: ${m.text()}`); });
-  page.on('pageerror', (e) => { result.console.push(`pageerror: ${e.message}`); });
+  let page;
+  ({ context, page } = await launch(result));
 
   const resp = await page.goto(url, { waitUntil: 'load', timeout: 10000 });
   result.status = resp ? resp.status() : null;
@@ -127,4 +96,4 @@ try {
   }
 }
 clearTimeout(hard);
-finish(result.ok ? 0 : 1);
+finish(result, result.ok ? 0 : 1);

@@ -16,10 +16,7 @@
 //
 // Exit status: 0 when everything arrived, 1 on a timeout or failure (ok:false
 // and error), 2 on bad usage. Only the given 127.0.0.1 URLs are contacted.
-import { chromium } from 'playwright-core';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { executablePath, finish, hardLimit, launch } from './launch.mjs';
 
 const STEP_TIMEOUT_MS = 15000;
 const HARD_LIMIT_MS = 40000;
@@ -30,40 +27,14 @@ if (!chatURL || !echoURL) {
   process.exit(2);
 }
 
-const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const userDataDir = mkdtempSync(join(tmpdir(), 'gnetworker-chromium-'));
 const result = { ok: false, chatLog: [], echo: null, console: [], screenshot: null, elapsedMs: 0 };
-const started = Date.now();
 let context;
 
-function finish(code) {
-  result.elapsedMs = Date.now() - started;
-  process.stdout.write(JSON.stringify(result) + '\n');
-  try { rmSync(userDataDir, { recursive: true, force: true }); } catch { /* best effort */ }
-  process.exitCode = code;
-}
-
-const hard = setTimeout(() => {
-  result.error = `hard limit of ${HARD_LIMIT_MS} ms reached`;
-  finish(1);
-  process.exit(1);
-}, HARD_LIMIT_MS);
-hard.unref();
+const hard = hardLimit(result, HARD_LIMIT_MS);
 
 try {
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath,
-    headless: true,
-    timeout: 15000,
-    viewport: { width: 900, height: 600 },
-    args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    ],
-  });
-  const page = context.pages()[0] || await context.newPage();
-  page.on('console', (m) => { if (result.console.length < 50) result.console.push(`${m.type()}: ${m.text()}`); });
-  page.on('pageerror', (e) => { result.console.push(`pageerror: ${e.message}`); });
+  let page;
+  ({ context, page } = await launch(result));
 
   await page.goto(chatURL, { waitUntil: 'load', timeout: 10000 });
   const log = () => page.evaluate(() => document.getElementById('log').textContent);
@@ -118,4 +89,4 @@ try {
   }
 }
 clearTimeout(hard);
-finish(result.ok ? 0 : 1);
+finish(result, result.ok ? 0 : 1);

@@ -1,0 +1,53 @@
+// What the browser checks share: Debian's Chromium (/usr/bin/chromium, or
+// CHROMIUM_PATH) launched headless through playwright-core with a fresh
+// profile and no background traffic, a page that records its console, and
+// the closing JSON line.
+import { chromium } from 'playwright-core';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const started = Date.now();
+let userDataDir = null; // made by launch
+
+// launch opens Chromium and its first page; console lines go to
+// result.console (at most 50).
+export async function launch(result) {
+  userDataDir = mkdtempSync(join(tmpdir(), 'gnetworker-chromium-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath,
+    headless: true,
+    timeout: 15000,
+    viewport: { width: 900, height: 600 },
+    args: [
+      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    ],
+  });
+  const page = context.pages()[0] || await context.newPage();
+  page.on('console', (m) => { if (result.console.length < 50) result.console.push(`${m.type()}: ${m.text()}`); });
+  page.on('pageerror', (e) => { result.console.push(`pageerror: ${e.message}`); });
+  return { context, page };
+}
+
+// finish prints result as one JSON line and removes the profile.
+export function finish(result, code) {
+  result.elapsedMs = Date.now() - started;
+  process.stdout.write(JSON.stringify(result) + '\n');
+  if (userDataDir) {
+    try { rmSync(userDataDir, { recursive: true, force: true }); } catch { /* best effort */ }
+  }
+  process.exitCode = code;
+}
+
+// hardLimit reports and exits should Chromium hang in launch or close.
+export function hardLimit(result, ms) {
+  const t = setTimeout(() => {
+    result.error = `hard limit of ${ms} ms reached`;
+    finish(result, 1);
+    process.exit(1);
+  }, ms);
+  t.unref();
+  return t;
+}
