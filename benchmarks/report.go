@@ -309,20 +309,7 @@ func (r *results) markdown() string {
 		case kindSSEIdle:
 			p("## %s — `%s`\n\n", s.Title, s.Name)
 			p("VmRSS of the server before the first client and with all %d clients subscribed and idle for 0.5 s; per connection = delta / clients.\n\n", o.SSEClients)
-			p("| server | RSS before | RSS with clients | per connection | vs net/http |\n|---|---:|---:|---:|---:|\n")
-			base, okb := r.sseStat("nethttp")
-			for _, d := range servers {
-				st, ok := r.sseStat(d.Key)
-				if !ok {
-					p("| %s | — | | | %s |\n", d.Label, r.SSEErr[d.Key])
-					continue
-				}
-				rel := "—"
-				if okb && base.PerConn > 0 {
-					rel = fmt.Sprintf("%.3fx", st.PerConn/base.PerConn)
-				}
-				p("| %s | %s | %s | %s | %s |\n", d.Label, bytesStr(st.Base), bytesStr(st.After), bytesStr(st.PerConn), rel)
-			}
+			idleTable(p, servers, "nethttp", "net/http", r.sseStat, r.SSEErr)
 			p("\n![%s](charts/%s.png)\n\n", s.Name, s.Name)
 		case kindSSEFanout:
 			p("## %s — `%s`\n\n", s.Title, s.Name)
@@ -549,4 +536,24 @@ func num(v float64) string {
 		return fmt.Sprintf("%.0f", v)
 	}
 	return fmt.Sprintf("%.4g", v)
+}
+
+// idleTable prints the RSS-per-idle-connection table of an SSE or
+// WebSocket scenario, relative to the server keyed base.
+func idleTable(p func(string, ...any), defs []*serverDef, base, baseLabel string,
+	stat func(string) (sseStat, bool), errs map[string]string) {
+	p("| server | RSS before | RSS with clients | per connection | vs %s |\n|---|---:|---:|---:|---:|\n", baseLabel)
+	b, okb := stat(base)
+	for _, d := range defs {
+		st, ok := stat(d.Key)
+		if !ok {
+			p("| %s | — | | | %s |\n", d.Label, errs[d.Key])
+			continue
+		}
+		rel := "—"
+		if okb && b.PerConn > 0 {
+			rel = fmt.Sprintf("%.3fx", st.PerConn/b.PerConn)
+		}
+		p("| %s | %s | %s | %s | %s |\n", d.Label, bytesStr(st.Base), bytesStr(st.After), bytesStr(st.PerConn), rel)
+	}
 }

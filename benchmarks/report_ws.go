@@ -91,20 +91,7 @@ func (r *results) wsSection(p func(string, ...any), s *scenario) {
 		p("\n![%s](charts/%s.png)\n\n![%s server CPU](charts/%s-cpu.png)\n\n", s.Name, s.Name, s.Name, s.Name)
 	case kindWSIdle:
 		p("VmRSS of the server before the first client and with all %d WebSocket clients upgraded and idle for 0.5 s; per connection = delta / clients. A fresh server per session, %d session(s) per server (capped at %d to keep the full run short); medians.\n\n", o.SSEClients, min(o.Rounds, wsSessionRounds), wsSessionRounds)
-		p("| server | RSS before | RSS with clients | per connection | vs gorilla |\n|---|---:|---:|---:|---:|\n")
-		base, okb := r.wsStat("gorilla")
-		for _, d := range wsServers {
-			st, ok := r.wsStat(d.Key)
-			if !ok {
-				p("| %s | — | | | %s |\n", d.Label, r.WSErr[d.Key])
-				continue
-			}
-			rel := "—"
-			if okb && base.PerConn > 0 {
-				rel = fmt.Sprintf("%.3fx", st.PerConn/base.PerConn)
-			}
-			p("| %s | %s | %s | %s | %s |\n", d.Label, bytesStr(st.Base), bytesStr(st.After), bytesStr(st.PerConn), rel)
-		}
+		idleTable(p, wsServers, "gorilla", "gorilla", r.wsStat, r.WSErr)
 		p("\n![%s](charts/%s.png)\n\n", s.Name, s.Name)
 	case kindWSFanout:
 		p("Latency from writing a text message `publish` on a control WebSocket connection to each of %d clients reading the 64-byte text message the server then sends to every other connection (gnetworker frames it once with `websocket.Prepare` and queues it with `SendRaw`, gorilla with a PreparedMessage, gws with its Broadcaster, nbio with WriteMessage per connection); medians over every publish of every session (%d session(s) per server, each with %d publishes). ", o.SSEClients, min(o.Rounds, wsSessionRounds), o.Publishes)
