@@ -15,7 +15,7 @@
 // Exit status: 0 when the events arrived, 1 on a timeout or any failure
 // (the JSON then has ok:false and error), 2 on bad usage. Only the URL given
 // (127.0.0.1) is contacted; Chromium's own background traffic is switched off.
-import { executablePath, finish, hardLimit, launch } from './launch.mjs';
+import { executablePath, run } from './launch.mjs';
 
 const WANT = 2;                 // message events to wait for
 const EVENTS_TIMEOUT_MS = 15000; // from page load to the WANT-th event
@@ -31,14 +31,7 @@ const result = {
   ok: false, url, executablePath, userAgent: null, events: [], opens: 0, errors: 0,
   pageLog: [], pageStatus: null, console: [], screenshot: null, elapsedMs: 0,
 };
-let context;
-
-const hard = hardLimit(result, HARD_LIMIT_MS);
-
-try {
-  let page;
-  ({ context, page } = await launch(result));
-
+await run(result, HARD_LIMIT_MS, screenshot, async (page) => {
   const resp = await page.goto(url, { waitUntil: 'load', timeout: 10000 });
   result.status = resp ? resp.status() : null;
   result.userAgent = await page.evaluate(() => navigator.userAgent);
@@ -82,18 +75,4 @@ try {
   result.errors = state.sse.errors;
   result.pageLog = state.pageLog;
   result.pageStatus = state.pageStatus;
-
-  if (screenshot) {
-    await page.screenshot({ path: screenshot, fullPage: true, timeout: 5000 });
-    result.screenshot = screenshot;
-  }
-} catch (e) {
-  result.ok = false;
-  result.error = e && e.message ? e.message.split('\n')[0] : String(e);
-} finally {
-  if (context) {
-    await context.close().catch(() => {});
-  }
-}
-clearTimeout(hard);
-finish(result, result.ok ? 0 : 1);
+});

@@ -51,3 +51,29 @@ export function hardLimit(result, ms) {
   t.unref();
   return t;
 }
+
+// run launches Chromium, runs check on its page, records a thrown error,
+// saves a screenshot when asked, closes the browser and prints the result
+// (exit status 0 when result.ok), all within hardMs.
+export async function run(result, hardMs, screenshot, check) {
+  const hard = hardLimit(result, hardMs);
+  let context;
+  try {
+    let page;
+    ({ context, page } = await launch(result));
+    await check(page);
+    if (screenshot) {
+      await page.screenshot({ path: screenshot, fullPage: true, timeout: 5000 });
+      result.screenshot = screenshot;
+    }
+  } catch (e) {
+    result.ok = false;
+    result.error = e && e.message ? e.message.split('\n')[0] : String(e);
+  } finally {
+    if (context) {
+      await context.close().catch(() => {});
+    }
+  }
+  clearTimeout(hard);
+  finish(result, result.ok ? 0 : 1);
+}

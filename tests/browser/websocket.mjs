@@ -16,7 +16,7 @@
 //
 // Exit status: 0 when everything arrived, 1 on a timeout or failure (ok:false
 // and error), 2 on bad usage. Only the given 127.0.0.1 URLs are contacted.
-import { executablePath, finish, hardLimit, launch } from './launch.mjs';
+import { executablePath, run } from './launch.mjs';
 
 const STEP_TIMEOUT_MS = 15000;
 const HARD_LIMIT_MS = 40000;
@@ -28,14 +28,7 @@ if (!chatURL || !echoURL) {
 }
 
 const result = { ok: false, chatLog: [], echo: null, console: [], screenshot: null, elapsedMs: 0 };
-let context;
-
-const hard = hardLimit(result, HARD_LIMIT_MS);
-
-try {
-  let page;
-  ({ context, page } = await launch(result));
-
+await run(result, HARD_LIMIT_MS, screenshot, async (page) => {
   await page.goto(chatURL, { waitUntil: 'load', timeout: 10000 });
   const log = () => page.evaluate(() => document.getElementById('log').textContent);
   await page.waitForFunction(() => document.getElementById('log').textContent.includes('joined'),
@@ -75,18 +68,4 @@ try {
   result.ok = result.echo.text === 'héllo' && result.echo.bigLength === 100000 &&
     JSON.stringify(result.echo.binary) === '[0,255,16]' && result.echo.closeCode === 4000;
   if (!result.ok) result.error = 'echo mismatch';
-
-  if (screenshot) {
-    await page.screenshot({ path: screenshot, fullPage: true, timeout: 5000 });
-    result.screenshot = screenshot;
-  }
-} catch (e) {
-  result.ok = false;
-  result.error = e && e.message ? e.message.split('\n')[0] : String(e);
-} finally {
-  if (context) {
-    await context.close().catch(() => {});
-  }
-}
-clearTimeout(hard);
-finish(result, result.ok ? 0 : 1);
+});
