@@ -317,7 +317,9 @@ func (c *TcpConnection) BufferedOutput() int {
 func (c *TcpConnection) Send(v any) error { return c.send(v, false, false) }
 
 // SendRaw queues b (a []byte, a string or a *Shared) for the peer as it
-// is, bypassing the protocol's encoding.
+// is, bypassing the protocol's encoding. A protocols.PerCodec (such as a
+// prepared WebSocket broadcast) sends the form made for this connection's
+// codec.
 func (c *TcpConnection) SendRaw(b any) error { return c.send(b, true, false) }
 
 // Shared is bytes that many connections send as they are, such as an event
@@ -444,6 +446,9 @@ func (c *TcpConnection) send(v any, raw, closeAfter bool) error {
 // appendLocked encodes v onto the staged output, leaving it unchanged on
 // error.
 func (c *TcpConnection) appendLocked(v any, raw bool) error {
+	if p, ok := v.(protocols.PerCodec); ok && raw {
+		v = p.For(c.codec)
+	}
 	if s, ok := v.(*Shared); ok && raw {
 		if c.out == nil {
 			if len(*s) > 0 {

@@ -154,6 +154,16 @@ type Responder interface {
 	Reply() []byte
 }
 
+// PerCodec is a message prepared once in more than one wire form, for
+// connections whose codecs need different bytes (a WebSocket broadcast,
+// compressed for the connections that negotiated compression). SendRaw
+// sends what For returns for the connection's codec: a []byte, a string,
+// or a *connection.Shared. For is called with the codec lock held, from
+// any goroutine.
+type PerCodec interface {
+	For(codec Codec) any
+}
+
 // HandlerRequired is implemented by protocols whose every message needs an
 // answer from the application (HTTP): a worker of such a protocol refuses
 // to start without OnMessage, rather than accept requests it would never
