@@ -170,7 +170,9 @@ func (q *flushQueue) Run(context.Context) error {
 		if r.c.closed {
 			continue
 		}
-		r.c.enter() // sends from the callbacks are written by leave
+		if _, woke := r.c.enter(); woke { // sends from the callbacks are written by leave
+			r.c.wakeTransport() // not this run's to serve: keep it for the next
+		}
 		r.c.runReport(r.full, r.err)
 		q.act(r.c, r.c.leave())
 	}

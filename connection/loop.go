@@ -42,7 +42,7 @@ func (c *TcpConnection) handleTraffic() gnet.Action {
 // calls it with none: gnet holds no input between reads, since
 // handleTraffic takes all of it every time.
 func (c *TcpConnection) run(buf []byte) gnet.Action {
-	discarding := c.enter()
+	discarding, transportWoke := c.enter()
 	if c.closeAsked.Load() && c.Status() == StatusEstablished {
 		c.mu.Lock()
 		c.setStatus(StatusClosing)
@@ -51,7 +51,7 @@ func (c *TcpConnection) run(buf []byte) gnet.Action {
 		c.mu.Unlock()
 	}
 	var plain *[]byte
-	if t := c.transport(); t != nil && len(buf) > 0 {
+	if t := c.transport(); t != nil && (len(buf) > 0 || transportWoke) {
 		var open bool
 		if buf, plain, open = c.receive(t, buf); !open {
 			putBuffer(plain)
@@ -89,6 +89,9 @@ func (c *TcpConnection) handleClose() {
 	c.stopPoll()
 	putBuffer(c.in)
 	c.in = nil
+	if t := c.transport(); t != nil {
+		t.Close()
+	}
 	if c.events().OnClose != nil {
 		c.call("OnClose", func() { c.events().OnClose(c) })
 	}
@@ -108,13 +111,14 @@ func (c *TcpConnection) handleClose() {
 
 // enter marks the loop as running the connection: sends from now on only
 // stage their bytes, and leave writes them.
-func (c *TcpConnection) enter() (discarding bool) {
+func (c *TcpConnection) enter() (discarding, transportWoke bool) {
 	c.mu.Lock()
 	c.inCallback = true
 	c.wakeQueued = false
-	discarding = c.discardIn
+	discarding, transportWoke = c.discardIn, c.transportWake
+	c.transportWake = false
 	c.mu.Unlock()
-	return discarding
+	return discarding, transportWoke
 }
 
 // readInput frames buf (appended to what was kept from earlier reads) into
@@ -343,7 +347,7 @@ func (c *TcpConnection) leave() gnet.Action {
 	// sender that waits for it to fall (the HTTP file pump waits for half
 	// of MaxSendBufferSize, below "full") would wait forever.
 	waiting := c.gnetBuffered > 0
-	resume := c.stalled && c.seq.Ready() && !c.full && !closing
+	resume := c.stalled && c.seq.Ready() && !c.full && !closing || c.transportWake
 	if resume {
 		c.wakeQueued = true
 	}

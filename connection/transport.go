@@ -1,6 +1,8 @@
 package connection
 
 import (
+	"errors"
+
 	"github.com/gnetworker/gnetworker/internal/glue"
 )
 
@@ -25,6 +27,10 @@ func (c *TcpConnection) receive(t glue.Transport, wire []byte) (plain []byte, bu
 	putBuffer(r)
 	if c.closed {
 		return nil, p, false
+	}
+	if errors.Is(err, glue.ErrPeerClosed) {
+		c.Destroy() // as at a TCP end of stream: closed, no error to report
+		return nil, p, true
 	}
 	if err != nil {
 		c.fail(CodeProtocol, err)
@@ -51,4 +57,26 @@ func (c *TcpConnection) write(out []byte) error {
 	}
 	putBuffer(w)
 	return err
+}
+
+// transportHost is what a connection's transport may ask of it
+// (glue.TransportHost), kept off TcpConnection's own method set.
+type transportHost struct{ c *TcpConnection }
+
+func (h transportHost) Wake()    { h.c.wakeTransport() }
+func (h transportHost) Destroy() { h.c.Destroy() }
+
+// wakeTransport has the loop call the transport's Receive: at once unless
+// the loop runs the connection now, when leave wakes it again after.
+func (c *TcpConnection) wakeTransport() {
+	c.mu.Lock()
+	c.transportWake = true
+	wake := !c.inCallback && !c.wakeQueued && c.Status() != StatusClosed
+	if wake {
+		c.wakeQueued = true
+	}
+	c.mu.Unlock()
+	if wake {
+		c.wakeLoop()
+	}
 }

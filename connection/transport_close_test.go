@@ -32,6 +32,7 @@ func (alertTransport) Receive(plain, reply, wire []byte) ([]byte, []byte, error)
 	return plain, append(reply, "ALERT"...), errors.New("bad record")
 }
 func (alertTransport) Send(wire, plain []byte) ([]byte, error) { return append(wire, plain...), nil }
+func (alertTransport) Close()                                   {}
 
 // When writing the transport's reply closes the connection (gnet's Write
 // runs OnClose inside), receive goes on: fail() moves the status from
@@ -40,7 +41,7 @@ func (alertTransport) Send(wire, plain []byte) ([]byte, error) { return append(w
 func TestTransportReplyWriteCloses(t *testing.T) {
 	var order []string
 	g := &group{
-		config: glue.Config{NewTransport: func() glue.Transport { return alertTransport{} }},
+		config: glue.Config{NewTransport: func(glue.TransportHost) glue.Transport { return alertTransport{} }},
 		events: callbacks{
 			OnClose: func(*TcpConnection) { order = append(order, "OnClose") },
 			OnError: func(*TcpConnection, int, error) { order = append(order, "OnError") },

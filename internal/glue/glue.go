@@ -9,6 +9,7 @@
 package glue
 
 import (
+	"errors"
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
@@ -23,7 +24,19 @@ type Config struct {
 	MaxPackageSize    int
 	CloseTimeout      time.Duration
 	// NewTransport gives each new connection its transport; nil: plain.
-	NewTransport func() Transport
+	// host is the connection, for a transport that works off the loop
+	// too (a TLS handshake).
+	NewTransport func(host TransportHost) Transport
+}
+
+// TransportHost is what a transport may ask of its connection from any
+// goroutine.
+type TransportHost interface {
+	// Wake has the loop call Receive soon, with no new bytes if none came:
+	// the transport has something to reply or to deliver.
+	Wake()
+	// Destroy closes the connection at once.
+	Destroy()
 }
 
 // Transport carries a connection's bytes between the socket and its
@@ -43,7 +56,15 @@ type Transport interface {
 	// Send appends to wire the socket's form of plain, bytes the codec
 	// encoded. An error closes the connection.
 	Send(wire, plain []byte) ([]byte, error)
+	// Close releases what the transport holds; the connection has closed.
+	// It is called once, on the loop, and may be followed by nothing.
+	Close()
 }
+
+// ErrPeerClosed is returned by Receive when the peer ended the
+// conversation in the transport's own way (a TLS close_notify): the
+// connection closes as on a TCP end of stream, without an error report.
+var ErrPeerClosed = errors.New("transport: the peer closed the connection")
 
 // Callbacks are a worker's callbacks, each nil or of the type package
 // connection expects:
