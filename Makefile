@@ -27,7 +27,7 @@ race:
 
 # Each fuzz target runs for FUZZTIME (go test -fuzz takes one target at a time).
 fuzz:
-	@for pkg in ./protocols/http ./protocols/websocket; do \
+	@for pkg in ./protocols/http ./protocols/websocket ./internal/tlstransport; do \
 		for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
 			echo "fuzz $$t ($$pkg) for $(FUZZTIME)"; \
 			$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \

@@ -158,7 +158,6 @@ type TcpConnection struct {
 	full            bool // OnBufferFull fired; waiting for a drain
 	closeAfterFlush bool
 	outShared       bool // out is a Shared slice, not a pooled buffer of the connection's
-	transportWake   bool // the transport asked the loop to call Receive
 }
 
 // clampInt32 keeps a size limit within what the connection stores.
@@ -192,7 +191,7 @@ func newConn(gc gnet.Conn, workerID int, proto protocols.Protocol, g *group) *Tc
 	c.seq, _ = c.codec.(protocols.Sequencer)
 	if g.config.NewTransport != nil {
 		if t := g.config.NewTransport(transportHost{c}); t != nil {
-			c.ext.Store(&connExt{transport: t})
+			c.ext.Store(&connExt{transport: t, wake: new(bool)})
 		}
 	}
 	return c

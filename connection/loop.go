@@ -115,8 +115,10 @@ func (c *TcpConnection) enter() (discarding, transportWoke bool) {
 	c.mu.Lock()
 	c.inCallback = true
 	c.wakeQueued = false
-	discarding, transportWoke = c.discardIn, c.transportWake
-	c.transportWake = false
+	discarding = c.discardIn
+	if w := c.transportWakeLocked(); w != nil {
+		transportWoke, *w = *w, false
+	}
 	c.mu.Unlock()
 	return discarding, transportWoke
 }
@@ -347,7 +349,10 @@ func (c *TcpConnection) leave() gnet.Action {
 	// sender that waits for it to fall (the HTTP file pump waits for half
 	// of MaxSendBufferSize, below "full") would wait forever.
 	waiting := c.gnetBuffered > 0
-	resume := c.stalled && c.seq.Ready() && !c.full && !closing || c.transportWake
+	resume := c.stalled && c.seq.Ready() && !c.full && !closing
+	if w := c.transportWakeLocked(); w != nil && *w {
+		resume = true
+	}
 	if resume {
 		c.wakeQueued = true
 	}

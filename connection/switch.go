@@ -11,6 +11,18 @@ import (
 type connExt struct {
 	onMessage func(c *TcpConnection, msg any)
 	transport glue.Transport
+	// wake, under mu, with a transport: it asked the loop to call Receive.
+	// A pointer, shared by the connExts that replace this one.
+	wake *bool
+}
+
+// transportWake is the transport's wake flag, nil without a transport.
+// Called with mu held.
+func (c *TcpConnection) transportWakeLocked() *bool {
+	if x := c.ext.Load(); x != nil {
+		return x.wake
+	}
+	return nil
 }
 
 // SwitchProtocol hands the connection to another protocol: the next
@@ -40,7 +52,7 @@ func (c *TcpConnection) SwitchProtocol(p protocols.Protocol, onMessage func(c *T
 	c.stalled = false
 	x := connExt{onMessage: onMessage}
 	if prev := c.ext.Load(); prev != nil {
-		x.transport = prev.transport
+		x.transport, x.wake = prev.transport, prev.wake
 	}
 	c.ext.Store(&x)
 	if r, ok := old.(protocols.Releaser); ok {

@@ -1,7 +1,9 @@
 package connection
 
 import (
+	"crypto/tls"
 	"errors"
+	"net"
 
 	"github.com/gnetworker/gnetworker/internal/glue"
 )
@@ -66,11 +68,26 @@ type transportHost struct{ c *TcpConnection }
 func (h transportHost) Wake()    { h.c.wakeTransport() }
 func (h transportHost) Destroy() { h.c.Destroy() }
 
+func (h transportHost) RemoteAddr() net.Addr { return h.c.remote }
+
+func (h transportHost) LocalAddr() net.Addr {
+	c := h.c
+	if c.localLen == 0 {
+		return nil
+	}
+	return &net.TCPAddr{IP: net.IP(c.local[:c.localLen]), Port: int(c.localPort)}
+}
+
 // wakeTransport has the loop call the transport's Receive: at once unless
 // the loop runs the connection now, when leave wakes it again after.
 func (c *TcpConnection) wakeTransport() {
 	c.mu.Lock()
-	c.transportWake = true
+	w := c.transportWakeLocked()
+	if w == nil {
+		c.mu.Unlock()
+		return
+	}
+	*w = true
 	wake := !c.inCallback && !c.wakeQueued && c.Status() != StatusClosed
 	if wake {
 		c.wakeQueued = true
@@ -79,4 +96,15 @@ func (c *TcpConnection) wakeTransport() {
 	if wake {
 		c.wakeLoop()
 	}
+}
+
+// TLS is the connection's TLS state (version, cipher suite, server name,
+// negotiated protocol, peer certificates) once its handshake completed;
+// nil on a plain connection and during the handshake. It is safe to call
+// from any goroutine.
+func (c *TcpConnection) TLS() *tls.ConnectionState {
+	if s, ok := c.transport().(interface{ ConnectionState() *tls.ConnectionState }); ok {
+		return s.ConnectionState()
+	}
+	return nil
 }

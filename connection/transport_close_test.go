@@ -32,7 +32,7 @@ func (alertTransport) Receive(plain, reply, wire []byte) ([]byte, []byte, error)
 	return plain, append(reply, "ALERT"...), errors.New("bad record")
 }
 func (alertTransport) Send(wire, plain []byte) ([]byte, error) { return append(wire, plain...), nil }
-func (alertTransport) Close()                                   {}
+func (alertTransport) Close()                                  {}
 
 // When writing the transport's reply closes the connection (gnet's Write
 // runs OnClose inside), receive goes on: fail() moves the status from

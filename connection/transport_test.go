@@ -107,8 +107,10 @@ func (t *offLoopTransport) Receive(plain, reply, wire []byte) ([]byte, []byte, e
 	}
 	return plain, reply, nil
 }
-func (t *offLoopTransport) Send(wire, plain []byte) ([]byte, error) { return append(wire, plain...), nil }
-func (t *offLoopTransport) Close()                                  { t.closes++ }
+func (t *offLoopTransport) Send(wire, plain []byte) ([]byte, error) {
+	return append(wire, plain...), nil
+}
+func (t *offLoopTransport) Close() { t.closes++ }
 
 // A transport's Wake gets the loop to call Receive with no new bytes: at
 // once when the loop is elsewhere, after the current run when the loop

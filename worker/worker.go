@@ -13,7 +13,8 @@
 // Socket names: "http://0.0.0.0:8080", "http://localhost:8080" (a host
 // name, resolved at Start), "http://[::1]:8080", "unix:///run/app.sock"
 // (raw bytes over a unix socket, as workerman's unix://) and
-// "http+unix:///run/app.sock". The limits a worker enforces, and their
+// "http+unix:///run/app.sock"; "https://" and "wss://" are "http://" and
+// "ws://" over TLS (Transport "ssl", with TLSConfig). The limits a worker enforces, and their
 // defaults, are its fields and its Protocol's; the README's "Limits and
 // defenses" lists them.
 //
@@ -34,6 +35,7 @@
 package worker
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -89,6 +91,20 @@ type Worker struct {
 	// accepting never fails for want of descriptors. 0: no bound of the
 	// worker's own.
 	MaxConnections int
+	// Transport is what carries the protocol's bytes, as workerman's
+	// transport: "tcp" (plain; the default) or "ssl" (TLS, with
+	// TLSConfig). The schemes https:// and wss:// set "ssl". Any protocol
+	// runs over either unchanged.
+	Transport string
+	// TLSConfig configures "ssl": the certificates (Certificates, or
+	// GetCertificate for SNI and reloading them; see package certfile),
+	// client certificates (ClientAuth, ClientCAs), versions. Start fails
+	// without one. HTTP and WebSocket workers offer ALPN "http/1.1" unless
+	// NextProtos says otherwise; "h2" is never offered.
+	TLSConfig *tls.Config
+	// TLSHandshakeTimeout closes a connection whose TLS handshake has not
+	// completed this long after it was accepted (default 10 s).
+	TLSHandshakeTimeout time.Duration
 	// Protocol speaks the scheme's protocol. New sets it; configure it (for
 	// example *http.Protocol's timeouts) or replace it before Start.
 	Protocol protocols.Protocol
@@ -158,11 +174,16 @@ func New(socketName string) (*Worker, error) {
 	if err != nil {
 		return nil, err
 	}
+	transport := "tcp"
+	if base, ok := tlsSchemes[schemeName]; ok {
+		schemeName, transport = base, "ssl"
+	}
 	s, ok := lookupScheme(schemeName)
 	if !ok {
 		return nil, fmt.Errorf("%w %q in %q", ErrUnknownScheme, schemeName, socketName)
 	}
 	w := &Worker{
+		Transport:  transport,
 		Name:       "none",
 		socketName: socketName,
 		scheme:     s,
@@ -240,9 +261,14 @@ func (w *Worker) prepare() error {
 	for i := range w.loopExecs {
 		w.loopExecs[i] = &loopExec{w: w}
 	}
+	newTransport, err := w.transportFactory()
+	if err != nil {
+		return fmt.Errorf("worker %q (%s): %w", w.Name, w.socketName, err)
+	}
 	g, err := glue.Connections.NewGroup(w, glue.Config{
 		MaxSendBufferSize: w.MaxSendBufferSize,
 		MaxPackageSize:    w.MaxPackageSize,
+		NewTransport:      newTransport,
 	}, glue.Callbacks{
 		OnMessage:     onMessage,
 		OnClose:       w.OnClose,

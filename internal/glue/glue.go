@@ -10,6 +10,7 @@ package glue
 
 import (
 	"errors"
+	"net"
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
@@ -37,6 +38,10 @@ type TransportHost interface {
 	Wake()
 	// Destroy closes the connection at once.
 	Destroy()
+	// LocalAddr and RemoteAddr are the socket's addresses (nil when
+	// unknown).
+	LocalAddr() net.Addr
+	RemoteAddr() net.Addr
 }
 
 // Transport carries a connection's bytes between the socket and its

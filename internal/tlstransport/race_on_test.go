@@ -1,0 +1,5 @@
+//go:build race
+
+package tlstransport
+
+const raceEnabled = true

@@ -1,0 +1,257 @@
+package tlstransport
+
+import (
+	"crypto/tls"
+	"errors"
+	"io"
+	"net"
+	"slices"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/gnetworker/gnetworker/internal/glue"
+	"github.com/gnetworker/gnetworker/internal/systimer"
+	"github.com/gnetworker/gnetworker/timer"
+)
+
+// DefaultHandshakeTimeout bounds a handshake, from the connection's
+// accept.
+const DefaultHandshakeTimeout = 10 * time.Second
+
+// Errors that close a connection.
+var (
+	// ErrPlainHTTP: the peer spoke plain HTTP to the TLS port. It was
+	// answered with a 400, as nginx answers it.
+	ErrPlainHTTP = errors.New("tlstransport: a plain HTTP request was sent to a TLS port")
+	// ErrNotTLS: the first bytes are not a TLS handshake.
+	ErrNotTLS = errors.New("tlstransport: the first record is not a TLS handshake")
+)
+
+// plainHTTPReply is the answer to plain HTTP on a TLS port.
+var plainHTTPReply = func() string {
+	const body = "The plain HTTP request was sent to a TLS (HTTPS) port\n"
+	return "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: " +
+		strconv.Itoa(len(body)) + "\r\nConnection: close\r\n\r\n" + body
+}()
+
+// The phases of a connection.
+const (
+	phaseNew         = iota // nothing received yet
+	phaseHandshaking        // the handshake's goroutine runs
+	phaseEstablished        // the data phase, on the loop
+	phaseFailed
+)
+
+// recordTypeHandshake starts every TLS client's first record.
+const recordTypeHandshake = 0x16
+
+// Config is what a worker's TLS connections share.
+type Config struct {
+	TLS              *tls.Config // as ServerConfig made it
+	HandshakeTimeout time.Duration
+}
+
+// NewTransport returns a new connection's transport (glue.Config's
+// NewTransport).
+func (cfg *Config) NewTransport(host glue.TransportHost) glue.Transport {
+	t := &Transport{host: host}
+	t.feed.host = host
+	t.feed.cond.L = &t.feed.mu
+	t.conn = tls.Server(&t.feed, cfg.TLS)
+	d := cfg.HandshakeTimeout
+	if d <= 0 {
+		d = DefaultHandshakeTimeout
+	}
+	t.timer, _ = systimer.Once(d, func(timer.ID) {
+		if !t.done.Load() {
+			host.Destroy()
+		}
+	})
+	inProgress.Add(1)
+	return t
+}
+
+// inProgress counts handshakes begun and not ended (by success, failure
+// or the connection's close).
+var inProgress atomic.Int64
+
+// Handshakes is the number of handshakes in progress in the process.
+func Handshakes() int64 { return inProgress.Load() }
+
+// Transport is one connection's TLS (glue.Transport). Receive, Send and
+// Close run on the connection's loop; the handshake's goroutine shares
+// only the feed with them, and the tls.Conn until it ends.
+type Transport struct {
+	host  glue.TransportHost
+	feed  feed
+	conn  *tls.Conn
+	timer timer.ID
+	phase uint8
+	// started: the handshake's goroutine was started (loop-only).
+	started bool
+	// done is set by the handshake's goroutine as it ends; hsErr, under
+	// feed.mu, is its error.
+	done    atomic.Bool
+	counted atomic.Bool // inProgress was decremented for this handshake
+	hsErr   error
+	pending []byte // plaintext sent before the handshake ended
+	state   atomic.Pointer[tls.ConnectionState]
+}
+
+// ConnectionState is the TLS state once the handshake completed, else
+// nil. It is safe to call from any goroutine.
+func (t *Transport) ConnectionState() *tls.ConnectionState { return t.state.Load() }
+
+// Receive hands received bytes to TLS and returns the plaintext they
+// complete, with the records TLS has to send back.
+func (t *Transport) Receive(plain, reply, wire []byte) ([]byte, []byte, error) {
+	switch t.phase {
+	case phaseNew:
+		if len(wire) == 0 {
+			return plain, reply, nil
+		}
+		if wire[0] != recordTypeHandshake {
+			t.fail()
+			if wire[0] >= 'A' && wire[0] <= 'Z' {
+				return plain, append(reply, plainHTTPReply...), ErrPlainHTTP
+			}
+			return plain, reply, ErrNotTLS
+		}
+		t.phase, t.started = phaseHandshaking, true
+		t.feed.blocking = true
+		t.feed.push(wire)
+		go t.handshake()
+		return plain, reply, nil
+	case phaseHandshaking:
+		if len(wire) > 0 {
+			t.feed.push(wire)
+		}
+		reply = t.feed.take(reply)
+		if !t.done.Load() {
+			return plain, reply, nil
+		}
+		t.feed.mu.Lock()
+		err := t.hsErr
+		t.feed.blocking = false
+		t.feed.mu.Unlock()
+		if err != nil {
+			t.phase = phaseFailed
+			return plain, reply, err
+		}
+		t.phase = phaseEstablished
+		if len(t.pending) > 0 {
+			var werr error
+			if reply, werr = t.Send(reply, t.pending); werr != nil {
+				return plain, reply, werr
+			}
+			t.pending = nil
+		}
+		// Bytes that came with the client's last flight (a request
+		// right after Finished) are read below.
+		return t.read(plain, reply, nil)
+	case phaseEstablished:
+		return t.read(plain, reply, wire)
+	}
+	return plain, reply, net.ErrClosed
+}
+
+// read hands wire to TLS and reads every complete record's plaintext.
+func (t *Transport) read(plain, reply, wire []byte) ([]byte, []byte, error) {
+	f := &t.feed
+	f.mu.Lock()
+	f.src = wire
+	f.mu.Unlock()
+	var err error
+	for {
+		if cap(plain)-len(plain) < 1024 {
+			plain = slices.Grow(plain, 16<<10)
+		}
+		var n int
+		n, err = t.conn.Read(plain[len(plain):cap(plain)])
+		plain = plain[:len(plain)+n]
+		if err != nil {
+			break
+		}
+	}
+	f.mu.Lock()
+	if len(f.src) > 0 {
+		f.in = append(f.in, f.src...) // a record's first part
+	}
+	f.src = nil
+	reply = append(reply, f.out...) // alerts, key updates
+	f.out = f.out[:0]
+	f.mu.Unlock()
+	switch {
+	case err == errWouldBlock:
+		return plain, reply, nil
+	case err == io.EOF:
+		return plain, reply, glue.ErrPeerClosed // close_notify
+	}
+	t.phase = phaseFailed
+	return plain, reply, err
+}
+
+// Send encrypts plaintext the codec encoded into records appended to
+// wire. Before the handshake ends it is kept, and sent right after.
+func (t *Transport) Send(wire, plain []byte) ([]byte, error) {
+	switch t.phase {
+	case phaseEstablished:
+	case phaseNew, phaseHandshaking:
+		t.pending = append(t.pending, plain...)
+		return wire, nil
+	default:
+		return wire, net.ErrClosed
+	}
+	f := &t.feed
+	f.mu.Lock()
+	f.out = wire // TLS writes its records straight after what wire holds
+	f.mu.Unlock()
+	_, err := t.conn.Write(plain)
+	f.mu.Lock()
+	wire, f.out = f.out, nil
+	f.mu.Unlock()
+	if err != nil {
+		t.phase = phaseFailed
+	}
+	return wire, err
+}
+
+// Close ends the feed, which ends a handshake in progress, and cancels
+// the handshake timeout.
+func (t *Transport) Close() {
+	systimer.Del(t.timer)
+	t.phase = phaseFailed
+	_ = t.feed.Close()
+	t.uncount() // a handshake's goroutine ends at once, on the closed feed
+}
+
+// fail ends a handshake that never began.
+func (t *Transport) fail() {
+	t.phase = phaseFailed
+	systimer.Del(t.timer)
+	t.uncount()
+}
+
+func (t *Transport) uncount() {
+	if t.counted.CompareAndSwap(false, true) {
+		inProgress.Add(-1)
+	}
+}
+
+// handshake runs the handshake on its own goroutine, then wakes the loop
+// to take over.
+func (t *Transport) handshake() {
+	err := t.conn.Handshake()
+	if err == nil {
+		st := t.conn.ConnectionState()
+		t.state.Store(&st)
+	}
+	t.feed.mu.Lock()
+	t.hsErr = err
+	t.feed.mu.Unlock()
+	t.done.Store(true)
+	systimer.Del(t.timer)
+	t.uncount()
+	t.host.Wake()
+}
