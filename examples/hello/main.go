@@ -4,6 +4,7 @@
 //
 //	go run ./examples/hello -addr 127.0.0.1:8080
 //	go run ./examples/hello -header-timeout 1s -body-timeout 2s -max-conns 500
+//	go run ./examples/hello -cert site.crt -key site.key   # HTTPS
 //
 // The limit flags map to http.Protocol and worker.Worker fields; zero keeps
 // the default, a negative timeout disables it.
@@ -23,6 +24,7 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "listen address, host:port")
 	count := flag.Int("count", 0, "event loops (0: one per CPU)")
 	lim := serverflags.Register()
+	tlsFiles := serverflags.RegisterTLS()
 	flag.Parse()
 	w, err := newWorker(*addr)
 	if err != nil {
@@ -30,7 +32,12 @@ func main() {
 	}
 	w.Count = *count
 	lim.Apply(w)
-	w.OnWorkerStart = func(w *worker.Worker) { log.Printf("hello listening on http://%s/", w.Addr()) }
+	if err := tlsFiles.Apply(w); err != nil {
+		log.Fatal(err)
+	}
+	w.OnWorkerStart = func(w *worker.Worker) {
+		log.Printf("hello listening on %s://%s/", tlsFiles.Scheme("http"), w.Addr())
+	}
 	if err := worker.RunAll(); err != nil {
 		log.Fatal(err)
 	}

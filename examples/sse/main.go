@@ -10,6 +10,7 @@
 // you can watch "hello" arrive:
 //
 //	go run ./examples/sse            # then open http://127.0.0.1:8080/
+//	go run ./examples/sse -cert site.crt -key site.key   # https://
 //	go run ./examples/sse -addr 127.0.0.1:9000
 package main
 
@@ -21,6 +22,7 @@ import (
 	"time"
 
 	"github.com/gnetworker/gnetworker/connection"
+	"github.com/gnetworker/gnetworker/examples/internal/serverflags"
 	"github.com/gnetworker/gnetworker/protocols/http"
 	"github.com/gnetworker/gnetworker/timer"
 	"github.com/gnetworker/gnetworker/worker"
@@ -31,12 +33,18 @@ var page string
 
 func main() {
 	addr := flag.String("addr", "0.0.0.0:8080", "listen address, host:port")
+	tlsFiles := serverflags.RegisterTLS()
 	flag.Parse()
 	w, err := newWorker(*addr)
 	if err != nil {
 		log.Fatal(err)
 	}
-	w.OnWorkerStart = func(w *worker.Worker) { log.Printf("SSE example on http://%s/", w.Addr()) }
+	if err := tlsFiles.Apply(w); err != nil {
+		log.Fatal(err)
+	}
+	w.OnWorkerStart = func(w *worker.Worker) {
+		log.Printf("SSE example on %s://%s/", tlsFiles.Scheme("http"), w.Addr())
+	}
 	if err := worker.RunAll(); err != nil {
 		log.Fatal(err)
 	}

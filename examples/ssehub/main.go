@@ -5,6 +5,7 @@
 //	go run ./examples/ssehub            # then open http://127.0.0.1:8080/ in several tabs
 //	go run ./examples/ssehub -addr 127.0.0.1:9000
 //	go run ./examples/ssehub -header-timeout 2s -max-conns 5000
+//	go run ./examples/ssehub -cert site.crt -key site.key   # https://
 //
 // The limit flags map to http.Protocol and worker.Worker fields; zero keeps
 // the default, a negative timeout disables it. The address is logged once
@@ -35,6 +36,7 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "listen address, host:port")
 	count := flag.Int("count", 0, "event loops (0: one per CPU)")
 	lim := serverflags.Register()
+	tlsFiles := serverflags.RegisterTLS()
 	flag.Parse()
 	hub := ssehub.New(ssehub.Options{Retry: 2 * time.Second})
 	w, err := newWorker(*addr, hub)
@@ -43,9 +45,12 @@ func main() {
 	}
 	w.Count = *count
 	lim.Apply(w)
+	if err := tlsFiles.Apply(w); err != nil {
+		log.Fatal(err)
+	}
 	w.OnWorkerStart = func(w *worker.Worker) {
 		startClock(hub)
-		log.Printf("SSE hub example on http://%s/", w.Addr())
+		log.Printf("SSE hub example on %s://%s/", tlsFiles.Scheme("http"), w.Addr())
 	}
 	if err := worker.RunAll(); err != nil {
 		log.Fatal(err)

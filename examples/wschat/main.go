@@ -4,6 +4,7 @@
 //
 //	go run ./examples/wschat            # then open http://127.0.0.1:8080/ in two tabs
 //	go run ./examples/wschat -addr 127.0.0.1:9000
+//	go run ./examples/wschat -cert site.crt -key site.key   # https:// and wss://
 package main
 
 import (
@@ -14,6 +15,7 @@ import (
 	"sync"
 
 	"github.com/gnetworker/gnetworker/connection"
+	"github.com/gnetworker/gnetworker/examples/internal/serverflags"
 	"github.com/gnetworker/gnetworker/protocols/http"
 	"github.com/gnetworker/gnetworker/protocols/websocket"
 	"github.com/gnetworker/gnetworker/worker"
@@ -27,12 +29,18 @@ const maxMessage = 4 << 10
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "listen address, host:port")
+	tlsFiles := serverflags.RegisterTLS()
 	flag.Parse()
 	w, err := newWorker(*addr)
 	if err != nil {
 		log.Fatal(err)
 	}
-	w.OnWorkerStart = func(w *worker.Worker) { log.Printf("chat on http://%s/", w.Addr()) }
+	if err := tlsFiles.Apply(w); err != nil {
+		log.Fatal(err)
+	}
+	w.OnWorkerStart = func(w *worker.Worker) {
+		log.Printf("chat on %s://%s/", tlsFiles.Scheme("http"), w.Addr())
+	}
 	if err := worker.RunAll(); err != nil {
 		log.Fatal(err)
 	}

@@ -3,6 +3,7 @@
 // when the client offers it.
 //
 //	go run ./examples/wsecho -addr 127.0.0.1:8000
+//	go run ./examples/wsecho -cert site.crt -key site.key   # wss://
 //	# then, for example: python3 -m websockets ws://127.0.0.1:8000/
 package main
 
@@ -11,18 +12,25 @@ import (
 	"log"
 
 	"github.com/gnetworker/gnetworker/connection"
+	"github.com/gnetworker/gnetworker/examples/internal/serverflags"
 	"github.com/gnetworker/gnetworker/protocols/websocket"
 	"github.com/gnetworker/gnetworker/worker"
 )
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8000", "listen address, host:port")
+	tlsFiles := serverflags.RegisterTLS()
 	flag.Parse()
 	w, err := newWorker(*addr)
 	if err != nil {
 		log.Fatal(err)
 	}
-	w.OnWorkerStart = func(w *worker.Worker) { log.Printf("WebSocket echo on ws://%s/", w.Addr()) }
+	if err := tlsFiles.Apply(w); err != nil {
+		log.Fatal(err)
+	}
+	w.OnWorkerStart = func(w *worker.Worker) {
+		log.Printf("WebSocket echo on %s://%s/", tlsFiles.Scheme("ws"), w.Addr())
+	}
 	if err := worker.RunAll(); err != nil {
 		log.Fatal(err)
 	}
