@@ -85,7 +85,7 @@ func (f *feed) push(b []byte) {
 func (f *feed) take(dst []byte) []byte {
 	f.mu.Lock()
 	dst = append(dst, f.out...)
-	f.out = f.out[:0]
+	f.out = nil // a handshake's flights: not kept for the connection's life
 	f.mu.Unlock()
 	return dst
 }
