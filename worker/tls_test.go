@@ -11,6 +11,8 @@ import (
 	"net"
 	nethttp "net/http"
 	"net/http/httptrace"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -78,9 +80,11 @@ func tlsInfo(c *connection.TcpConnection) string {
 
 // startHTTPS starts an https:// worker that answers with the connection's
 // TLS state, or, for POST, the size and SHA-256 of the body; GET /big
-// sends size bytes.
+// and GET /file send 10 MiB, from memory and from a file.
 func startHTTPS(t *testing.T, cfg *tls.Config) string {
 	t.Helper()
+	file := filepath.Join(t.TempDir(), "big.bin")
+	require.NoError(t, os.WriteFile(file, bigBody, 0o600))
 	_, addr := start(t, "https", func(w *worker.Worker) {
 		w.TLSConfig = cfg
 		w.OnMessage = func(c *connection.TcpConnection, req *http.Request) {
@@ -91,6 +95,8 @@ func startHTTPS(t *testing.T, cfg *tls.Config) string {
 				_ = c.Send(http.NewResponse(200, nil, fmt.Sprintf("%d %x", n, h.Sum(nil))))
 			case req.Path() == "/big":
 				_ = c.Send(http.NewResponse(200, nil, string(bigBody)))
+			case req.Path() == "/file":
+				_ = c.Send(http.NewResponse(200, nil, "").WithFile(file, 0, 0))
 			default:
 				_ = c.Send(http.NewResponse(200, nil, tlsInfo(c)))
 			}
@@ -183,6 +189,14 @@ func TestHTTPSLargeBodies(t *testing.T) {
 	resp.Body.Close()
 	require.NoError(t, err)
 	assert.True(t, bytes.Equal(bigBody, body), "10 MiB download intact (%d bytes)", len(body))
+
+	// A file is pumped through TLS too, never around it.
+	resp, err = client.Get("https://" + addr + "/file")
+	require.NoError(t, err)
+	body, err = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.NoError(t, err)
+	assert.True(t, bytes.Equal(bigBody, body), "10 MiB file intact (%d bytes)", len(body))
 }
 
 // Client certificates, when the config asks for them, reach the handler.
