@@ -365,6 +365,7 @@ func (c *TcpConnection) leave() gnet.Action {
 		}
 	}
 	if closeNow {
+		c.sayGoodbye()
 		return gnet.Close
 	}
 	if waiting {

@@ -108,3 +108,19 @@ func (c *TcpConnection) TLS() *tls.ConnectionState {
 	}
 	return nil
 }
+
+// sayGoodbye writes the transport's last words before a graceful close
+// (TLS's close_notify alert), when it has any.
+func (c *TcpConnection) sayGoodbye() {
+	g, ok := c.transport().(interface{ Goodbye(wire []byte) []byte })
+	if !ok {
+		return
+	}
+	w := getBuffer(64)
+	if *w = g.Goodbye((*w)[:0]); len(*w) > 0 {
+		if _, err := c.gc.Write(*w); err == nil {
+			c.bytesWritten.Add(uint64(len(*w)))
+		}
+	}
+	putBuffer(w)
+}

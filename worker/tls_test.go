@@ -369,3 +369,48 @@ func TestTLSConfigChecked(t *testing.T) {
 	w.OnMessage = func(*connection.TcpConnection, *http.Request) {}
 	assert.ErrorContains(t, w.Start(), "Transport")
 }
+
+// recordingConn keeps what it reads.
+type recordingConn struct {
+	net.Conn
+	mu  sync.Mutex
+	got []byte
+}
+
+func (r *recordingConn) Read(p []byte) (int, error) {
+	n, err := r.Conn.Read(p)
+	r.mu.Lock()
+	r.got = append(r.got, p[:n]...)
+	r.mu.Unlock()
+	return n, err
+}
+
+// A graceful close (Connection: close) ends with a close_notify alert, so
+// the client can tell the end of the stream from a truncation.
+func TestTLSCloseNotify(t *testing.T) {
+	addr := startHTTPS(t, serverTLS(t))
+	raw := dial(t, addr)
+	rec := &recordingConn{Conn: raw}
+	cfg := clientTLS(t)
+	cfg.MaxVersion = tls.VersionTLS12 // alerts are visible records in TLS 1.2
+	tc := tls.Client(rec, cfg)
+	_, err := io.WriteString(tc, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+	require.NoError(t, err)
+	resp, err := nethttp.ReadResponse(bufio.NewReader(tc), nil)
+	require.NoError(t, err)
+	_, _ = io.ReadAll(resp.Body)
+	_, err = tc.Read(make([]byte, 1))
+	assert.Equal(t, io.EOF, err)
+	// The last record the server sent is an alert (type 21).
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	var last byte
+	for b := rec.got; len(b) >= 5; {
+		n := 5 + (int(b[3])<<8 | int(b[4]))
+		if n > len(b) {
+			break
+		}
+		last, b = b[0], b[n:]
+	}
+	assert.Equal(t, byte(21), last, "the stream ends with an alert record (close_notify)")
+}

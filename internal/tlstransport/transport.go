@@ -217,6 +217,25 @@ func (t *Transport) Send(wire, plain []byte) ([]byte, error) {
 	return wire, err
 }
 
+// Goodbye appends a close_notify alert to wire, for a graceful close of
+// an established connection: the peer can tell the end of the stream
+// from a truncation.
+func (t *Transport) Goodbye(wire []byte) []byte {
+	if t.phase != phaseEstablished {
+		return wire
+	}
+	f := &t.feed
+	f.mu.Lock()
+	f.out = wire
+	f.mu.Unlock()
+	_ = t.conn.CloseWrite()
+	f.mu.Lock()
+	wire, f.out = f.out, nil
+	f.mu.Unlock()
+	t.phase = phaseFailed // nothing is sent after it
+	return wire
+}
+
 // Close ends the feed, which ends a handshake in progress, and cancels
 // the handshake timeout.
 func (t *Transport) Close() {
