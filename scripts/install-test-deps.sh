@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs beyond Go: Debian's chromium (for the
-# EventSource browser test, examples/sse/browser_test.go),
-# python3-websockets (examples/wsecho/main_test.go) and the npm
+# browser tests, examples/sse and examples/wschat's browser*_test.go),
+# python3-websockets (examples/wsecho/main_test.go), curl and openssl (the
+# independent TLS clients of examples/hello's tests) and the npm
 # packages of tests/browser (playwright-core, which drives that chromium;
 # never a downloaded browser: no `playwright install`, no plain puppeteer).
 #
@@ -21,6 +22,10 @@ need_apt=()
 # Debian's python3 with python3-websockets: an independent WebSocket client
 # for examples/wsecho's test (it runs /usr/bin/python3 by that path).
 /usr/bin/python3 -c 'import websockets' >/dev/null 2>&1 || need_apt+=(python3-websockets)
+# curl and the openssl command: independent HTTPS and TLS clients for
+# examples/hello's process tests.
+command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
 command -v npm >/dev/null 2>&1 || need_apt+=(npm)
 if [ ${#need_apt[@]} -gt 0 ]; then
@@ -52,4 +57,4 @@ if [ -f "$browser_dir/package.json" ]; then
   fi
 fi
 
-echo "test dependencies ready: $("$chromium_bin" --version 2>/dev/null | head -n1), node $(node --version)"
+echo "test dependencies ready: $("$chromium_bin" --version 2>/dev/null | head -n1), node $(node --version), $(openssl version), $(curl --version | head -n1 | cut -d' ' -f1-2)"
