@@ -27,18 +27,18 @@ func sClientArgs(srv tlsServer, args ...string) []string {
 }
 
 // sClient runs openssl s_client against srv with request on its input
-// and returns all it printed. Its exit status is not checked: the server
-// closes after "Connection: close" without a close_notify alert, which
-// OpenSSL 3 reports as "unexpected eof while reading" and exit status 1.
-func sClient(t *testing.T, openssl string, srv tlsServer, args ...string) string {
+// and returns all it printed, and its exit error. OpenSSL 3 exits 0 only
+// when the connection ended with the server's close_notify alert; a bare
+// TCP close is "unexpected eof while reading" and exit status 1.
+func sClient(t *testing.T, openssl string, srv tlsServer, args ...string) (string, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, openssl, sClientArgs(srv, slices.Concat(args, []string{"-ign_eof"})...)...)
 	cmd.Stdin = strings.NewReader(request)
-	out, _ := cmd.CombinedOutput()
+	out, err := cmd.CombinedOutput()
 	require.NoError(t, ctx.Err(), "s_client did not end:\n%s", out)
-	return string(out)
+	return string(out), err
 }
 
 // session is s_client run interactively, with its commands on (no
