@@ -1,18 +1,31 @@
 """An independent WebSocket client (Debian's python3-websockets) against
 the wsecho example: echo of text and binary, a fragmented message, a
 client that offers permessage-deflate, and the close handshake's code.
-Prints one line per check; exits non-zero on the first failure."""
+Prints one line per check; exits non-zero on the first failure.
+
+    client.py ws://HOST:PORT/
+    client.py wss://HOST:PORT/ CA.pem   # TLS, trusting the CA in CA.pem alone
+
+Over wss:// it first prints the TLS version Python's ssl module (OpenSSL)
+negotiated, after verifying the server's certificate against CA.pem."""
 import asyncio
+import ssl
 import sys
 
 import websockets
 
 
-async def main(uri):
+async def main(uri, cafile=None):
+    tls = None
+    if uri.startswith("wss://"):
+        assert cafile, "wss:// needs the CA file"
+        tls = ssl.create_default_context(cafile=cafile)  # verifies name and chain
     # The client offers permessage-deflate by default, and the server
     # accepts it: every message below is compressed both ways (the server
     # compresses those of 512 bytes and more).
-    async with websockets.connect(uri) as ws:
+    async with websockets.connect(uri, ssl=tls) as ws:
+        if tls:
+            print("tls", ws.transport.get_extra_info("ssl_object").version())
         print("extensions", [type(e).__name__ for e in ws.extensions])
         await ws.send("héllo")
         got = await ws.recv()
@@ -38,4 +51,4 @@ async def main(uri):
         print("close", ws.close_code, ws.close_reason)
 
 
-asyncio.run(asyncio.wait_for(main(sys.argv[1]), 20))
+asyncio.run(asyncio.wait_for(main(*sys.argv[1:3]), 20))
