@@ -6,9 +6,14 @@ package browsertest
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -30,6 +35,21 @@ type Env struct {
 	Root     string // the repository root
 	Chromium string
 	Node     string
+	// trustSPKI: base64 SHA-256 hashes of the public keys whose
+	// certificates Chromium accepts (see Trusting).
+	trustSPKI []string
+}
+
+// Trusting returns e with Chromium accepting certificates whose public key
+// is cert's, though no CA it knows signed them, for the HTTPS and wss://
+// runs against servers with throwaway certificates (internal/testcert).
+// It is Chromium's --ignore-certificate-errors-spki-list (launch.mjs's
+// CHROMIUM_TRUST_SPKI): any other certificate stays an error, so a run
+// fails should the server present another one.
+func (e Env) Trusting(cert *x509.Certificate) Env {
+	sum := sha256.Sum256(cert.RawSubjectPublicKeyInfo)
+	e.trustSPKI = append(slices.Clip(e.trustSPKI), base64.StdEncoding.EncodeToString(sum[:]))
+	return e
 }
 
 // Require finds Chromium, node and playwright-core, or skips t.
@@ -59,7 +79,7 @@ func (e Env) Run(t testing.TB, script string, limit time.Duration, args ...strin
 	defer cancel()
 	cmd := exec.CommandContext(ctx, e.Node, append([]string{filepath.Join(e.Root, "tests", "browser", script)}, args...)...)
 	cmd.Dir = e.Root
-	cmd.Env = append(os.Environ(), "CHROMIUM_PATH="+e.Chromium)
+	cmd.Env = append(os.Environ(), "CHROMIUM_PATH="+e.Chromium, "CHROMIUM_TRUST_SPKI="+strings.Join(e.trustSPKI, ","))
 	// On timeout: SIGTERM (Playwright then closes Chromium), SIGKILL 5 s later.
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
 	cmd.WaitDelay = 5 * time.Second

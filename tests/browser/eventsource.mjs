@@ -10,12 +10,16 @@
 // Prints one JSON object on stdout:
 //
 //   {"ok":true,"url":...,"userAgent":...,"events":[{"type","data","lastEventId","origin","atMs"}],
-//    "opens":N,"errors":N,"pageLog":[...],"pageStatus":"open","screenshot":path|null}
+//    "opens":N,"errors":N,"pageLog":[...],"pageStatus":"open","screenshot":path|null,
+//    "connection":{"nextHopProtocol":"http/1.1","tls":null|{"protocol":"TLS 1.3",...}}}
+//
+// URL may be https:// (see CHROMIUM_TRUST_SPKI in launch.mjs); the
+// EventSource then runs over TLS too.
 //
 // Exit status: 0 when the events arrived, 1 on a timeout or any failure
 // (the JSON then has ok:false and error), 2 on bad usage. Only the URL given
 // (127.0.0.1) is contacted; Chromium's own background traffic is switched off.
-import { executablePath, run } from './launch.mjs';
+import { connection, executablePath, run } from './launch.mjs';
 
 const WANT = 2;                 // message events to wait for
 const EVENTS_TIMEOUT_MS = 15000; // from page load to the WANT-th event
@@ -29,11 +33,12 @@ if (!url) {
 
 const result = {
   ok: false, url, executablePath, userAgent: null, events: [], opens: 0, errors: 0,
-  pageLog: [], pageStatus: null, console: [], screenshot: null, elapsedMs: 0,
+  pageLog: [], pageStatus: null, console: [], screenshot: null, elapsedMs: 0, connection: null,
 };
 await run(result, HARD_LIMIT_MS, screenshot, async (page) => {
   const resp = await page.goto(url, { waitUntil: 'load', timeout: 10000 });
   result.status = resp ? resp.status() : null;
+  result.connection = await connection(page, resp);
   result.userAgent = await page.evaluate(() => navigator.userAgent);
 
   // Our own EventSource on the page's origin, the way the seed's client does it.

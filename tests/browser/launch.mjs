@@ -2,12 +2,19 @@
 // CHROMIUM_PATH) launched headless through playwright-core with a fresh
 // profile and no background traffic, a page that records its console, and
 // the closing JSON line.
+//
+// CHROMIUM_TRUST_SPKI, for the HTTPS and wss:// runs: base64 SHA-256
+// hashes of public keys (SubjectPublicKeyInfo), comma-separated, whose
+// certificates Chromium accepts though no CA it knows signed them
+// (--ignore-certificate-errors-spki-list). Any other certificate stays an
+// error. Unset, the launch is the same as before.
 import { chromium } from 'playwright-core';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const trustSPKI = process.env.CHROMIUM_TRUST_SPKI || '';
 const started = Date.now();
 let userDataDir = null; // made by launch
 
@@ -23,12 +30,26 @@ export async function launch(result) {
     args: [
       '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      ...(trustSPKI ? [`--ignore-certificate-errors-spki-list=${trustSPKI}`] : []),
     ],
   });
   const page = context.pages()[0] || await context.newPage();
   page.on('console', (m) => { if (result.console.length < 50) result.console.push(`${m.type()}: ${m.text()}`); });
   page.on('pageerror', (e) => { result.console.push(`pageerror: ${e.message}`); });
   return { context, page };
+}
+
+// connection describes how page's document came: the HTTP version
+// Chromium used (nextHopProtocol: "http/1.1", "h2") and, over TLS, what
+// Playwright reports of it ({protocol: "TLS 1.3", subjectName, issuer,
+// ...}; null over plain HTTP).
+export async function connection(page, response) {
+  // Playwright's securityDetails() may be {} rather than null over HTTP.
+  const details = response ? await response.securityDetails() : null;
+  return {
+    nextHopProtocol: await page.evaluate(() => performance.getEntriesByType('navigation')[0]?.nextHopProtocol ?? null),
+    tls: details && details.protocol ? details : null,
+  };
 }
 
 // finish prints result as one JSON line and removes the profile.

@@ -16,7 +16,11 @@
 //
 // Exit status: 0 when everything arrived, 1 on a timeout or failure (ok:false
 // and error), 2 on bad usage. Only the given 127.0.0.1 URLs are contacted.
-import { executablePath, run } from './launch.mjs';
+//
+// CHAT_URL may be https:// (the page then opens wss://) and ECHO_WS_URL
+// wss:// (see CHROMIUM_TRUST_SPKI in launch.mjs); "connection" in the JSON
+// says how the page came (HTTP version, TLS details or null).
+import { connection, executablePath, run } from './launch.mjs';
 
 const STEP_TIMEOUT_MS = 15000;
 const HARD_LIMIT_MS = 40000;
@@ -27,9 +31,10 @@ if (!chatURL || !echoURL) {
   process.exit(2);
 }
 
-const result = { ok: false, chatLog: [], echo: null, console: [], screenshot: null, elapsedMs: 0 };
+const result = { ok: false, chatLog: [], echo: null, console: [], screenshot: null, elapsedMs: 0, connection: null };
 await run(result, HARD_LIMIT_MS, screenshot, async (page) => {
-  await page.goto(chatURL, { waitUntil: 'load', timeout: 10000 });
+  const resp = await page.goto(chatURL, { waitUntil: 'load', timeout: 10000 });
+  result.connection = await connection(page, resp);
   const log = () => page.evaluate(() => document.getElementById('log').textContent);
   await page.waitForFunction(() => document.getElementById('log').textContent.includes('joined'),
     null, { timeout: STEP_TIMEOUT_MS, polling: 50 });
