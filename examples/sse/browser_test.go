@@ -122,6 +122,65 @@ type browserResult struct {
 	Console    []string       `json:"console"`
 	Screenshot string         `json:"screenshot"`
 	ElapsedMs  int            `json:"elapsedMs"`
+	Connection struct {
+		NextHopProtocol string `json:"nextHopProtocol"`
+		TLS             *struct {
+			Protocol    string `json:"protocol"`
+			SubjectName string `json:"subjectName"`
+			Issuer      string `json:"issuer"`
+		} `json:"tls"`
+	} `json:"connection"`
+}
+
+// runEventSource runs tests/browser/eventsource.mjs on url and returns its
+// result, failing t unless it is ok. The page's screenshot goes to a temp
+// dir, or where SSE_SCREENSHOT says (to keep it for a look:
+// SSE_SCREENSHOT=/tmp/sse.png go test -run Browser).
+func runEventSource(t *testing.T, env browsertest.Env, url string) browserResult {
+	t.Helper()
+	shot := os.Getenv("SSE_SCREENSHOT")
+	if shot == "" {
+		shot = filepath.Join(t.TempDir(), "sse-page.png")
+	}
+	start := time.Now()
+	out, errOut, runErr := env.Run(t, "eventsource.mjs", 40*time.Second, url, shot)
+	t.Logf("browser run took %v", time.Since(start).Round(time.Millisecond))
+	stdout, stderr := bytes.NewBuffer(out), bytes.NewBuffer(errOut)
+
+	var res browserResult
+	if err := json.Unmarshal(bytes.TrimSpace(stdout.Bytes()), &res); err != nil {
+		t.Fatalf("eventsource.mjs printed no JSON result (%v, run: %v)\nstdout: %s\nstderr: %s", err, runErr, stdout.String(), stderr.String())
+	}
+	var exitErr *exec.ExitError
+	if runErr != nil && !errors.As(runErr, &exitErr) {
+		t.Fatalf("running eventsource.mjs: %v", runErr)
+	}
+	require.NoErrorf(t, runErr, "eventsource.mjs failed: %s\nresult: %s\nstderr: %s", res.Error, stdout.String(), stderr.String())
+	require.True(t, res.OK, "result not ok: %s", res.Error)
+	t.Logf("%s: %d events, page log %q, screenshot %s", res.UserAgent, len(res.Events), res.PageLog, res.Screenshot)
+	return res
+}
+
+// assertSeedEvents checks what the page at url saw: the page itself, the
+// seed's events (type "message", data "hello", id "1", from the page's
+// origin) on one open stream, and the page's own client logging them.
+func assertSeedEvents(t *testing.T, res browserResult, url string) {
+	t.Helper()
+	assert.Equal(t, 200, res.Status, "the page")
+	require.GreaterOrEqual(t, len(res.Events), 2, "at least two events")
+	origin := strings.TrimSuffix(url, "/")
+	for i, e := range res.Events {
+		assert.Equal(t, "message", e.Type, "event %d type", i)
+		assert.Equal(t, "hello", e.Data, "event %d data", i)
+		assert.Equal(t, "1", e.LastEventID, "event %d lastEventId", i)
+		assert.Equal(t, origin, e.Origin, "event %d origin", i)
+	}
+	assert.Equal(t, 1, res.Opens, "one open, no reconnect")
+	assert.Equal(t, 0, res.Errors, "no EventSource error")
+	// The served page's own seed client received them too.
+	assert.GreaterOrEqual(t, len(res.PageLog), 2, "the page's own log")
+	assert.Equal(t, "open", res.PageStatus)
+	assert.Contains(t, res.Console, "log: hello", "the seed's console.log(data)")
 }
 
 // TestBrowserEventSource opens the example's page in a real (headless)
@@ -144,44 +203,10 @@ func TestBrowserEventSource(t *testing.T) {
 	defer stop()
 	url := "http://" + w.Addr().String() + "/"
 
-	// The page's screenshot goes to a temp dir, or where SSE_SCREENSHOT says
-	// (to keep it for a look: SSE_SCREENSHOT=/tmp/sse.png go test -run Browser).
-	shot := os.Getenv("SSE_SCREENSHOT")
-	if shot == "" {
-		shot = filepath.Join(t.TempDir(), "sse-page.png")
-	}
-	start := time.Now()
-	out, errOut, runErr := env.Run(t, "eventsource.mjs", 40*time.Second, url, shot)
-	t.Logf("browser run took %v", time.Since(start).Round(time.Millisecond))
-	stdout, stderr := bytes.NewBuffer(out), bytes.NewBuffer(errOut)
-
-	var res browserResult
-	if err := json.Unmarshal(bytes.TrimSpace(stdout.Bytes()), &res); err != nil {
-		t.Fatalf("eventsource.mjs printed no JSON result (%v, run: %v)\nstdout: %s\nstderr: %s", err, runErr, stdout.String(), stderr.String())
-	}
-	var exitErr *exec.ExitError
-	if runErr != nil && !errors.As(runErr, &exitErr) {
-		t.Fatalf("running eventsource.mjs: %v", runErr)
-	}
-	require.NoErrorf(t, runErr, "eventsource.mjs failed: %s\nresult: %s\nstderr: %s", res.Error, stdout.String(), stderr.String())
-	require.True(t, res.OK, "result not ok: %s", res.Error)
-	t.Logf("%s: %d events, page log %q, screenshot %s", res.UserAgent, len(res.Events), res.PageLog, res.Screenshot)
-
-	assert.Equal(t, 200, res.Status, "the page")
-	require.GreaterOrEqual(t, len(res.Events), 2, "at least two events")
-	origin := strings.TrimSuffix(url, "/")
-	for i, e := range res.Events {
-		assert.Equal(t, "message", e.Type, "event %d type", i)
-		assert.Equal(t, "hello", e.Data, "event %d data", i)
-		assert.Equal(t, "1", e.LastEventID, "event %d lastEventId", i)
-		assert.Equal(t, origin, e.Origin, "event %d origin", i)
-	}
-	assert.Equal(t, 1, res.Opens, "one open, no reconnect")
-	assert.Equal(t, 0, res.Errors, "no EventSource error")
-	// The served page's own seed client received them too.
-	assert.GreaterOrEqual(t, len(res.PageLog), 2, "the page's own log")
-	assert.Equal(t, "open", res.PageStatus)
-	assert.Contains(t, res.Console, "log: hello", "the seed's console.log(data)")
+	res := runEventSource(t, env, url)
+	assertSeedEvents(t, res, url)
+	assert.Nil(t, res.Connection.TLS, "plain HTTP")
+	assert.Equal(t, "http/1.1", res.Connection.NextHopProtocol)
 
 	// The browser is gone: stopping closes any connection left, and every
 	// timer of an event stream deletes itself at its next check.
