@@ -7,7 +7,8 @@ FUZZTIME ?= 20s
 
 test: deps vet cross race
 
-# deps: Debian's chromium and tests/browser's npm packages (idempotent).
+# deps: Debian's chromium, python3-websockets, curl and openssl, and
+# tests/browser's npm packages (idempotent).
 deps:
 	bash ./scripts/install-test-deps.sh
 
