@@ -368,12 +368,10 @@ func runHTTP(ctx context.Context, o options, gen loadGen, bin, tmp string, res *
 					res.HTTPErr[s.Name][d.Key] = "server exited; see " + p.log
 					continue
 				}
-				c0 := cpuTime(p.pid)
-				lr, err := gen.Run(ctx, p.addr, s, o.Duration)
+				lr, err := timed(ctx, gen, p, s, o.Duration)
 				if ctx.Err() != nil {
 					return ctx.Err()
 				}
-				lr.ServerCPU = cpuTime(p.pid) - c0
 				if err == nil && lr.Requests == 0 {
 					err = errNoResponse // a starved run, not a measurement
 				}
@@ -409,35 +407,11 @@ func runSSEPhase(ctx context.Context, o options, bin, tmp string, res *results) 
 	if fan {
 		pubs = o.Publishes
 	}
-	for r := range o.Rounds {
-		for _, d := range servers {
-			if e := res.BuildErr[d.SSE]; e != "" {
-				res.SSEErr[d.Key] = "build failed: " + firstLine(e)
-				continue
-			}
-			p, err := startServer(launchOf(d, d.SSE, bin, o.Procs, tmp))
-			if err != nil {
-				res.SSEErr[d.Key] = err.Error()
-				continue
-			}
-			sr, err := runSSE(ctx, p, o.SSEClients, pubs, o.SrcAddrs)
-			p.stop()
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			if err != nil {
-				res.SSEErr[d.Key] = err.Error()
-				log.Printf("round %d sse %s: %v", r+1, d.Label, err)
-				continue
-			}
-			res.SSE[d.Key] = append(res.SSE[d.Key], sr)
-			log.Printf("round %d/%d sse %-10s %d clients in %v, RSS %.0f B/conn, fan-out p50 %v p99 %v last %v",
-				r+1, o.Rounds, d.Key, sr.Connected, sr.ConnectDur.Round(time.Millisecond), sr.PerConn,
-				medianDur(sr.P50), medianDur(sr.P99), medianDur(sr.Last))
-			time.Sleep(200 * time.Millisecond)
-		}
-	}
-	return nil
+	return sessions{
+		tag: "sse", rounds: o.Rounds, defs: servers,
+		start: starterOf(o, bin, tmp, res, func(d *serverDef) string { return d.SSE }),
+		proto: sseProto, pubs: pubs, out: res.SSE, errs: res.SSEErr,
+	}.run(ctx, o)
 }
 
 func firstLine(s string) string {

@@ -291,20 +291,7 @@ func (r *results) markdown() string {
 		switch s.Kind {
 		case kindHTTP:
 			p("## %s — `%s`\n\n", s.Title, s.Name)
-			p("| server | median req/s | min – max | vs net/http | server CPU µs/req | load gen CPU | errors |\n|---|---:|---:|---:|---:|---:|---:|\n")
-			base, okb := r.httpStat(s.Name, "nethttp")
-			for _, d := range servers {
-				st, ok := r.httpStat(s.Name, d.Key)
-				if !ok {
-					p("| %s | — | | | | | %s |\n", r.labelFor(d), r.HTTPErr[s.Name][d.Key])
-					continue
-				}
-				rel := "—"
-				if okb && base.RPS > 0 {
-					rel = fmt.Sprintf("%.2fx", st.RPS/base.RPS)
-				}
-				p("| %s | %.0f | %.0f – %.0f | %s | %.2f | %.0f%% | %d |\n", r.labelFor(d), st.RPS, st.Min, st.Max, rel, st.USPerReq, st.LoadCPU, st.Errors)
-			}
+			r.httpTable(s, servers, r.labelFor, "req").print(p)
 			p("\n![%s](charts/%s.png)\n\n", s.Name, s.Name)
 		case kindSSEIdle:
 			p("## %s — `%s`\n\n", s.Title, s.Name)
@@ -416,10 +403,7 @@ func (r *results) timerPairs() []timerPair {
 
 // charts writes one PNG bar chart per measured scenario into dir.
 func (r *results) charts(dir string) error {
-	var labels []string
-	for _, d := range servers {
-		labels = append(labels, d.Short)
-	}
+	labels := shortLabels(servers)
 	for _, s := range r.Opts.Scenarios {
 		path := filepath.Join(dir, s.Name+".png")
 		var err error
@@ -432,12 +416,7 @@ func (r *results) charts(dir string) error {
 			}
 			err = barChart(path, s.Title, "requests/s (median)", labels, []string{""}, [][]float64{v})
 		case kindSSEIdle:
-			v := make([]float64, len(servers))
-			for i, d := range servers {
-				st, _ := r.sseStat(d.Key)
-				v[i] = st.PerConn / 1024
-			}
-			err = barChart(path, fmt.Sprintf("server RSS per idle SSE connection (%d clients)", r.Opts.SSEClients), "KiB per connection", labels, []string{""}, [][]float64{v})
+			err = idleChart(path, fmt.Sprintf("server RSS per idle SSE connection (%d clients)", r.Opts.SSEClients), servers, r.sseStat)
 		case kindSSEFanout:
 			v := [][]float64{make([]float64, len(servers)), make([]float64, len(servers)), make([]float64, len(servers))}
 			for i, d := range servers {
@@ -557,3 +536,79 @@ func idleTable(p func(string, ...any), defs []*serverDef, base, baseLabel string
 		p("| %s | %s | %s | %s | %s |\n", d.Label, bytesStr(st.Base), bytesStr(st.After), bytesStr(st.PerConn), rel)
 	}
 }
+
+// loadTable is the table of a load scenario: per server, the median rate
+// over rounds, its min–max, the ratio to a base server, the server's CPU
+// per unit, the load generator's CPU share and the errors.
+type loadTable struct {
+	defs      []*serverDef
+	label     func(*serverDef) string
+	rate      string // what is counted per second: req, messages, handshakes
+	unit      string // per what the server's CPU is given: req, msg, handshake
+	base      string // the server key the others are compared with
+	baseLabel string
+	stat      func(key string) (httpStat, bool)
+	errs      map[string]string
+}
+
+// httpTable is the load table of HTTP scenario s (or another kept in
+// r.HTTP) over defs, against net/http.
+func (r *results) httpTable(s *scenario, defs []*serverDef, label func(*serverDef) string, rate string) loadTable {
+	return loadTable{
+		defs: defs, label: label, rate: rate, unit: rate, base: "nethttp", baseLabel: "net/http",
+		stat: func(k string) (httpStat, bool) { return r.httpStat(s.Name, k) }, errs: r.HTTPErr[s.Name],
+	}
+}
+
+func (t loadTable) print(p func(string, ...any)) {
+	p("| server | median %s/s | min – max | vs %s | server CPU µs/%s | load gen CPU | errors |\n|---|---:|---:|---:|---:|---:|---:|\n", t.rate, t.baseLabel, t.unit)
+	base, okb := t.stat(t.base)
+	for _, d := range t.defs {
+		st, ok := t.stat(d.Key)
+		if !ok {
+			p("| %s | — | | | | | %s |\n", t.label(d), t.errs[d.Key])
+			continue
+		}
+		rel := "—"
+		if okb && base.RPS > 0 {
+			rel = fmt.Sprintf("%.2fx", st.RPS/base.RPS)
+		}
+		p("| %s | %.0f | %.0f – %.0f | %s | %.2f | %.0f%% | %d |\n", t.label(d), st.RPS, st.Min, st.Max, rel, st.USPerReq, st.LoadCPU, st.Errors)
+	}
+}
+
+// charts draws the table's median rates into path and its servers' CPU
+// per unit into the same name with -cpu.
+func (t loadTable) charts(path, title, rateAxis, cpuTitle, cpuAxis string) error {
+	rate, cpu := make([]float64, len(t.defs)), make([]float64, len(t.defs))
+	for i, d := range t.defs {
+		st, _ := t.stat(d.Key)
+		rate[i], cpu[i] = st.RPS, st.USPerReq
+	}
+	labels := shortLabels(t.defs)
+	if err := barChart(path, title, rateAxis, labels, []string{""}, [][]float64{rate}); err != nil {
+		return err
+	}
+	return barChart(strings.TrimSuffix(path, ".png")+"-cpu.png", cpuTitle, cpuAxis, labels, []string{""}, [][]float64{cpu})
+}
+
+// idleChart draws the RSS per idle connection of defs' servers.
+func idleChart(path, title string, defs []*serverDef, stat func(string) (sseStat, bool)) error {
+	v := make([]float64, len(defs))
+	for i, d := range defs {
+		st, _ := stat(d.Key)
+		v[i] = st.PerConn / 1024
+	}
+	return barChart(path, title, "KiB per connection", shortLabels(defs), []string{""}, [][]float64{v})
+}
+
+// shortLabels are the servers' names as in charts.
+func shortLabels(defs []*serverDef) []string {
+	var l []string
+	for _, d := range defs {
+		l = append(l, d.Short)
+	}
+	return l
+}
+
+func plainLabel(d *serverDef) string { return d.Label }

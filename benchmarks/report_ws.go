@@ -74,20 +74,7 @@ func (r *results) wsSection(p func(string, ...any), s *scenario) {
 	case kindWSEcho:
 		p("Each of %d connections (the harness's own Go client, upgraded before the clock starts, no compression offered) sends a masked %d-byte binary message, waits for the whole echo, checks it byte for byte, and repeats for %v; %d round(s), every server in turn, after one %v warm-up each; medians. ", s.Conns, s.Body, o.Duration, o.Rounds, o.Warmup)
 		p("\"server CPU\" is the server's CPU time (all threads, from /proc/PID/task/*/schedstat) per echoed message, the cost that does not depend on who won the CPU; \"load gen CPU\" is the harness's share of one core (its client shares the %d cores with the server).\n\n", r.Machine.Cores)
-		p("| server | median messages/s | min – max | vs gorilla | server CPU µs/msg | load gen CPU | errors |\n|---|---:|---:|---:|---:|---:|---:|\n")
-		base, okb := r.wsEchoStat("gorilla")
-		for _, d := range wsServers {
-			st, ok := r.wsEchoStat(d.Key)
-			if !ok {
-				p("| %s | — | | | | | %s |\n", d.Label, r.WSEchoErr[d.Key])
-				continue
-			}
-			rel := "—"
-			if okb && base.RPS > 0 {
-				rel = fmt.Sprintf("%.2fx", st.RPS/base.RPS)
-			}
-			p("| %s | %.0f | %.0f – %.0f | %s | %.2f | %.0f%% | %d |\n", d.Label, st.RPS, st.Min, st.Max, rel, st.USPerReq, st.LoadCPU, st.Errors)
-		}
+		r.wsEchoTable().print(p)
 		p("\n![%s](charts/%s.png)\n\n![%s server CPU](charts/%s-cpu.png)\n\n", s.Name, s.Name, s.Name, s.Name)
 	case kindWSIdle:
 		p("VmRSS of the server before the first client and with all %d WebSocket clients upgraded and idle for 0.5 s; per connection = delta / clients. A fresh server per session, %d session(s) per server (capped at %d to keep the full run short); medians.\n\n", o.SSEClients, min(o.Rounds, wsSessionRounds), wsSessionRounds)
@@ -117,32 +104,24 @@ func (r *results) wsSection(p func(string, ...any), s *scenario) {
 	}
 }
 
+// wsEchoTable is ws-echo's table, against gorilla.
+func (r *results) wsEchoTable() loadTable {
+	return loadTable{
+		defs: wsServers, label: plainLabel, rate: "messages", unit: "msg", base: "gorilla", baseLabel: "gorilla",
+		stat: r.wsEchoStat, errs: r.WSEchoErr,
+	}
+}
+
 // wsChart draws one WebSocket scenario's chart(s) into dir.
 func (r *results) wsChart(dir string, s *scenario) error {
-	var labels []string
-	for _, d := range wsServers {
-		labels = append(labels, d.Short)
-	}
+	labels := shortLabels(wsServers)
 	path := filepath.Join(dir, s.Name+".png")
 	n := len(wsServers)
 	switch s.Kind {
 	case kindWSEcho:
-		rate, cpu := make([]float64, n), make([]float64, n)
-		for i, d := range wsServers {
-			st, _ := r.wsEchoStat(d.Key)
-			rate[i], cpu[i] = st.RPS, st.USPerReq
-		}
-		if err := barChart(path, s.Title, "messages/s (median)", labels, []string{""}, [][]float64{rate}); err != nil {
-			return err
-		}
-		return barChart(filepath.Join(dir, s.Name+"-cpu.png"), "WebSocket echo: server CPU per 1 KiB message", "server CPU µs per message (median)", labels, []string{""}, [][]float64{cpu})
+		return r.wsEchoTable().charts(path, s.Title, "messages/s (median)", "WebSocket echo: server CPU per 1 KiB message", "server CPU µs per message (median)")
 	case kindWSIdle:
-		v := make([]float64, n)
-		for i, d := range wsServers {
-			st, _ := r.wsStat(d.Key)
-			v[i] = st.PerConn / 1024
-		}
-		return barChart(path, fmt.Sprintf("server RSS per idle WebSocket connection (%d clients)", r.Opts.SSEClients), "KiB per connection", labels, []string{""}, [][]float64{v})
+		return idleChart(path, fmt.Sprintf("server RSS per idle WebSocket connection (%d clients)", r.Opts.SSEClients), wsServers, r.wsStat)
 	case kindWSFanout:
 		v := [][]float64{make([]float64, n), make([]float64, n), make([]float64, n)}
 		for i, d := range wsServers {

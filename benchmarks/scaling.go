@@ -54,12 +54,10 @@ func runScaling(ctx context.Context, o options, gen loadGen, bin, tmp string, re
 				if p == nil {
 					continue
 				}
-				c0 := cpuTime(p.pid)
-				lr, err := gen.Run(ctx, p.addr, sc, o.Duration)
+				lr, err := timed(ctx, gen, p, sc, o.Duration)
 				if ctx.Err() != nil {
 					return ctx.Err()
 				}
-				lr.ServerCPU = cpuTime(p.pid) - c0
 				if err == nil && lr.Requests == 0 {
 					err = errNoResponse // a starved run, not a measurement
 				}

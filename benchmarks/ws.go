@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log"
 	"net"
 	"net/http"
 	"slices"
@@ -371,36 +370,14 @@ func runWSPhase(ctx context.Context, o options, bin, tmp string, res *results) e
 	if fan {
 		pubs = o.Publishes
 	}
-	for r := range min(o.Rounds, wsSessionRounds) {
-		for _, d := range wsServers {
-			if e := res.BuildErr[d.WS]; e != "" {
-				res.WSErr[d.Key] = "build failed: " + firstLine(e)
-				continue
-			}
-			p, err := startServer(launchOf(d, d.WS, bin, o.Procs, tmp))
-			if err != nil {
-				res.WSErr[d.Key] = err.Error()
-				continue
-			}
-			sr, err := runStream(ctx, p, wsProto, o.SSEClients, pubs, o.SrcAddrs)
-			p.stop()
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			if err != nil {
-				res.WSErr[d.Key] = err.Error()
-				log.Printf("round %d ws %s: %v", r+1, d.Label, err)
-				continue
-			}
-			res.WS[d.Key] = append(res.WS[d.Key], sr)
-			log.Printf("round %d/%d ws  %-10s %d clients in %v, RSS %.0f B/conn, fan-out p50 %v p99 %v last %v",
-				r+1, min(o.Rounds, wsSessionRounds), d.Key, sr.Connected, sr.ConnectDur.Round(time.Millisecond), sr.PerConn,
-				medianDur(sr.P50), medianDur(sr.P99), medianDur(sr.Last))
-			time.Sleep(200 * time.Millisecond)
-		}
-	}
-	return nil
+	return sessions{
+		tag: "ws", rounds: min(o.Rounds, wsSessionRounds), defs: wsServers,
+		start: starterOf(o, bin, tmp, res, wsBinary),
+		proto: wsProto, pubs: pubs, out: res.WS, errs: res.WSErr,
+	}.run(ctx, o)
 }
+
+func wsBinary(d *serverDef) string { return d.WS }
 
 // runWSEcho is ws-echo: every server started once and warmed up, then
 // each round runs the echo load against every server in turn.
@@ -410,58 +387,16 @@ func runWSEcho(ctx context.Context, o options, bin, tmp string, res *results) er
 		return nil
 	}
 	sc := o.Scenarios[i]
-	procs := map[string]*server{}
-	defer func() {
-		for _, p := range procs {
-			p.stop()
-		}
-	}()
-	for _, d := range wsServers {
-		if e := res.BuildErr[d.WS]; e != "" {
-			res.WSEchoErr[d.Key] = "build failed: " + firstLine(e)
-			continue
-		}
-		p, err := startServer(launchOf(d, d.WS, bin, o.Procs, tmp))
-		if err != nil {
-			res.WSEchoErr[d.Key] = err.Error()
-			continue
-		}
-		procs[d.Key] = p
-		if _, err := wsEcho(ctx, p, sc.Conns, sc.Body, o.Warmup); err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			log.Printf("ws-echo warm-up %s: %v", d.Label, err)
-		}
+	echo := func(ctx context.Context, p *server, d time.Duration) (loadResult, error) {
+		return wsEcho(ctx, p, sc.Conns, sc.Body, d)
 	}
-	for r := range o.Rounds {
-		for _, d := range wsServers {
-			p := procs[d.Key]
-			if p == nil {
-				continue
-			}
-			if !p.alive() {
-				res.WSEchoErr[d.Key] = "server exited; see " + p.log
-				continue
-			}
-			lr, err := wsEcho(ctx, p, sc.Conns, sc.Body, o.Duration)
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			if err == nil && lr.Requests == 0 {
-				err = errNoResponse
-			}
-			if err != nil {
-				res.WSEchoErr[d.Key] = err.Error()
-				log.Printf("round %d ws-echo %s: %v", r+1, d.Label, err)
-				continue
-			}
-			res.WSEcho[d.Key] = append(res.WSEcho[d.Key], lr)
-			log.Printf("round %d/%d ws-echo       %-10s %10.0f msg/s  server %5.2f µs/msg  errors %d",
-				r+1, o.Rounds, d.Key, lr.RPS, usPerReq(lr), lr.Errors)
-		}
+	f, err := startFleet(ctx, sc.Name, wsServers, starterOf(o, bin, tmp, res, wsBinary),
+		func(ctx context.Context, p *server) error { _, err := echo(ctx, p, o.Warmup); return err })
+	if err != nil {
+		return err
 	}
-	return nil
+	defer f.stop()
+	return f.interleave(ctx, o, wsServers, []measure{{name: sc.Name, unit: "msg", run: echo, out: res.WSEcho, errs: res.WSEchoErr}})
 }
 
 // be16 and be64 read big-endian lengths (servers.go's binary type hides
