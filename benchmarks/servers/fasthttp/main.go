@@ -1,7 +1,9 @@
 // Command fasthttp is the fasthttp comparison server, with the same routes
 // as the net/http one: GET /, GET /json, POST /post, GET /sse (a streamed
 // body, fasthttp's way to do SSE) and GET /publish. With -echo it answers
-// every request with its echo (echo.go) instead.
+// every request with its echo (echo.go) instead. With -cert and -key it
+// serves the same routes over crypto/tls (fasthttp's ListenAndServeTLS,
+// tls.NewListener under its worker pool), for the tls-* scenarios.
 package main
 
 import (
@@ -18,6 +20,7 @@ import (
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "listen address")
 	echoMode := flag.Bool("echo", false, "answer every request with its echo (strictness phase)")
+	tlsFiles := common.RegisterTLS()
 	flag.Parse()
 	common.RaiseNoFile()
 	h := common.NewChanHub()
@@ -68,5 +71,8 @@ func main() {
 		handler = echo
 	}
 	s := &fasthttp.Server{Handler: handler, Name: "fasthttp"}
+	if tlsFiles.Enabled() {
+		log.Fatal(s.ListenAndServeTLS(*addr, tlsFiles.Cert, tlsFiles.Key))
+	}
 	log.Fatal(s.ListenAndServe(*addr))
 }

@@ -1,7 +1,10 @@
 // Command gnetworker is this framework's server for the scenarios that
 // examples/hello does not cover: GET / (plaintext), GET /json (encoded per
 // request) and POST /post (answers the body's length). The plaintext
-// scenarios use examples/hello itself; SSE uses ../gnetworkersse.
+// scenarios use examples/hello itself; SSE uses ../gnetworkersse. With
+// -cert and -key it serves the same routes over TLS on its event loops
+// (Transport "ssl", the certificate loaded once into Worker.TLSConfig),
+// for the tls-* scenarios.
 package main
 
 import (
@@ -26,11 +29,15 @@ var (
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "listen address")
 	count := flag.Int("count", 1, "event loops")
+	tlsFiles := common.RegisterTLS()
 	flag.Parse()
 	common.RaiseNoFile()
 	w, err := worker.New("http://" + *addr)
 	if err != nil {
 		log.Fatal(err)
+	}
+	if tlsFiles.Enabled() {
+		w.Transport, w.TLSConfig = "ssl", tlsFiles.Config() // as https:// would
 	}
 	w.Count = *count
 	w.OnMessage = func(c *connection.TcpConnection, req *http.Request) {

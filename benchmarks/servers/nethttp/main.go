@@ -3,7 +3,8 @@
 // goroutine and channel per client, the idiomatic net/http way) and
 // GET /publish (sends one 64-byte event to every SSE client). With -echo it
 // answers every request with common.StdEcho instead, for the strictness
-// phase.
+// phase. With -cert and -key it serves the same routes over crypto/tls
+// (ListenAndServeTLS), for the tls-* scenarios.
 package main
 
 import (
@@ -20,6 +21,7 @@ import (
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "listen address")
 	echo := flag.Bool("echo", false, "answer every request with its echo (strictness phase)")
+	tlsFiles := common.RegisterTLS()
 	flag.Parse()
 	common.RaiseNoFile()
 	if *echo {
@@ -67,5 +69,8 @@ func main() {
 			}
 		}
 	})
+	if tlsFiles.Enabled() {
+		log.Fatal(http.ListenAndServeTLS(*addr, tlsFiles.Cert, tlsFiles.Key, mux))
+	}
 	log.Fatal(http.ListenAndServe(*addr, mux))
 }
