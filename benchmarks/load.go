@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -103,7 +104,7 @@ func (w *wrkGen) Run(ctx context.Context, addr string, sc *scenario, d time.Dura
 	if s != "" {
 		args = append(args, "-s", s)
 	}
-	args = append(args, "http://"+addr+sc.Path)
+	args = append(args, scheme(sc)+"://"+addr+sc.Path)
 	cmd := command(ctx, w.path, args...)
 	start := time.Now()
 	out, err := runChild(cmd)
@@ -136,9 +137,19 @@ func (w *wrkGen) Run(ctx context.Context, addr string, sc *scenario, d time.Dura
 	return r, nil
 }
 
+// scheme is the URL scheme of sc's requests: wrk speaks TLS (OpenSSL,
+// without verifying the certificate) to an https:// URL.
+func scheme(sc *scenario) string {
+	if sc.TLS {
+		return "https"
+	}
+	return "http"
+}
+
 // goGen is the built-in load generator: N keep-alive connections, each
 // writing Depth requests at once and reading Depth responses, until the
-// duration is over; a response counts when its status is 200.
+// duration is over; a response counts when its status is 200. A TLS
+// scenario's connections are tls.Client over the TCP ones (tlsClient).
 type goGen struct{}
 
 func (goGen) Name() string { return "built-in Go load generator" }
@@ -226,6 +237,9 @@ func (goGen) Run(ctx context.Context, addr string, sc *scenario, d time.Duration
 			if err != nil {
 				bad.Add(1)
 				return
+			}
+			if sc.TLS {
+				c = tls.Client(c, tlsClient())
 			}
 			defer c.Close()
 			_ = c.SetDeadline(deadline)

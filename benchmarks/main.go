@@ -2,8 +2,9 @@
 // event-loop servers nbio and hertz, and a raw gnet upper bound: plaintext,
 // pipelining, JSON and POST throughput, core scaling, idle SSE memory per
 // connection, SSE fan-out latency to 10,000 clients, WebSocket echo, idle
-// memory and fan-out against gorilla/websocket, gws and nbio, strictness
-// on raw requests, instructions per request, and the timer wheel against
+// memory and fan-out against gorilla/websocket, gws and nbio, TLS
+// keep-alive, handshakes and idle memory against net/http and fasthttp on
+// crypto/tls, strictness on raw requests, instructions per request, and the timer wheel against
 // time.AfterFunc. Every server runs as its own process on 127.0.0.1; runs
 // are interleaved over rounds and reported as medians in RESULTS.md with
 // PNG charts. See README.md.
@@ -41,6 +42,9 @@ const (
 	kindWSEcho
 	kindWSIdle
 	kindWSFanout
+	kindTLSPlain
+	kindTLSHandshake
+	kindTLSIdle
 )
 
 // scenario is one measured situation.
@@ -54,6 +58,7 @@ type scenario struct {
 	Path   string
 	Body   int
 	App    bool // needs the full app server (not examples/hello)
+	TLS    bool // over TLS (https://)
 }
 
 var scenarios = []*scenario{
@@ -68,6 +73,9 @@ var scenarios = []*scenario{
 	{Name: "ws-echo", Title: "WebSocket echo of 1 KiB binary messages, 256 connections", Kind: kindWSEcho, Conns: 256, Body: 1024},
 	{Name: "ws-idle", Title: "idle WebSocket connections: server RSS per connection", Kind: kindWSIdle},
 	{Name: "ws-fanout", Title: "WebSocket fan-out of one 64-byte message", Kind: kindWSFanout},
+	{Name: "tls-plaintext", Title: "TLS keep-alive plaintext, 256 connections (GET / over https://)", Kind: kindTLSPlain, Conns: 256, Method: "GET", Path: "/", TLS: true},
+	{Name: "tls-handshake", Title: "full TLS handshakes (ECDSA P-256, no resumption), one GET / each", Kind: kindTLSHandshake, Conns: 32, Method: "GET", Path: "/", TLS: true},
+	{Name: "tls-idle", Title: "idle TLS connections: server RSS per connection", Kind: kindTLSIdle},
 	{Name: "strictness", Title: "strictness: the shared conformance corpus and held-out smuggling cases", Kind: kindStrict},
 	{Name: "instructions", Title: "instructions per request (GET /, keep-alive and 16-deep pipelined)", Kind: kindInstr},
 	{Name: "timer", Title: "timer wheel vs time.AfterFunc", Kind: kindTimer},
@@ -183,6 +191,13 @@ type results struct {
 	WSEchoErr map[string]string
 	WS        map[string][]sseResult
 	WSErr     map[string]string
+	// The TLS scenarios: tls-plaintext and tls-handshake are in HTTP and
+	// HTTPErr under their names (handshakes as Requests); TLSIdle are the
+	// tls-idle sessions; TLSParams what each server negotiated with the
+	// harness's Go client (version, cipher suite, key exchange).
+	TLSIdle    map[string][]sseResult
+	TLSIdleErr map[string]string
+	TLSParams  map[string]string
 }
 
 func main() {
@@ -245,6 +260,7 @@ func run(ctx context.Context, o options) error {
 		Instr: map[string]map[string]instrResult{}, InstrErr: map[string]string{},
 		WSEcho: map[string][]loadResult{}, WSEchoErr: map[string]string{},
 		WS: map[string][]sseResult{}, WSErr: map[string]string{},
+		TLSIdle: map[string][]sseResult{}, TLSIdleErr: map[string]string{}, TLSParams: map[string]string{},
 	}
 	res.Machine = readMachine()
 	tmp, err := os.MkdirTemp("", "gnetworker-bench-")
@@ -280,6 +296,9 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	if err := runWSPhase(ctx, o, bin, tmp, res); err != nil {
+		return err
+	}
+	if err := runTLSPhase(ctx, o, gen, bin, tmp, res); err != nil {
 		return err
 	}
 	if err := runStrictPhase(ctx, o, bin, tmp, res); err != nil {

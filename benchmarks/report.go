@@ -186,6 +186,7 @@ func (r *results) targets() []target {
 		ts = append(ts, t)
 	}
 	r.wsTargets(&ts)
+	r.tlsTargets(&ts)
 	return ts
 }
 
@@ -266,7 +267,8 @@ func (r *results) markdown() string {
 	p("| rounds | %d, interleaved (every server in turn, then the next round); medians reported |\n", o.Rounds)
 	p("| load test | %v each after one %v warm-up per server; wrk with 1 thread |\n", o.Duration, o.Warmup)
 	p("| SSE | %d clients per server, raw TCP in the harness, over %d source addresses; %d publish(es) per session, a fresh server per session |\n", o.SSEClients, o.SrcAddrs, o.Publishes)
-	p("| WebSocket | gnetworker (ws:// worker), gorilla/websocket (net/http), gws, nbio (nbhttp, non-blocking); the harness's own Go client, no compression; ws-echo as the load tests (%d round(s)); ws-idle and ws-fanout as SSE, %d clients, over %d round(s) |\n\n", o.Rounds, o.SSEClients, min(o.Rounds, wsSessionRounds))
+	p("| WebSocket | gnetworker (ws:// worker), gorilla/websocket (net/http), gws, nbio (nbhttp, non-blocking); the harness's own Go client, no compression; ws-echo as the load tests (%d round(s)); ws-idle and ws-fanout as SSE, %d clients, over %d round(s) |\n", o.Rounds, o.SSEClients, min(o.Rounds, wsSessionRounds))
+	p("| TLS | gnetworker (Transport \"ssl\"), net/http and fasthttp on crypto/tls, one ECDSA P-256 certificate; tls-plaintext over https:// with the load generator and tls-handshake with the harness's Go client as the load tests (%d round(s)); tls-idle as SSE, %d clients, over %d round(s) |\n\n", o.Rounds, o.SSEClients, min(o.Rounds, wsSessionRounds))
 	p("The %d cores are shared by the server, the load generator and the harness; nothing is pinned. ", r.Machine.Cores)
 	p("\"server CPU\" is the server process's on-CPU time (all threads, from /proc/PID/task/*/schedstat) divided by the requests served: a measure of cost per request that does not depend on who won the CPU. ")
 	p("When the load generator's CPU share is near 100%%, req/s is bounded by the load generator (one wrk thread on a shared core), not by the server: compare the servers' CPU per request there. ")
@@ -325,6 +327,8 @@ func (r *results) markdown() string {
 			r.instrSection(p, s)
 		case kindWSEcho, kindWSIdle, kindWSFanout:
 			r.wsSection(p, s)
+		case kindTLSPlain, kindTLSHandshake, kindTLSIdle:
+			r.tlsSection(p, s)
 		case kindTimer:
 			p("## %s — `%s`\n\n", s.Title, s.Name)
 			if r.TimerErr != "" {
@@ -449,6 +453,8 @@ func (r *results) charts(dir string) error {
 			continue
 		case kindWSEcho, kindWSIdle, kindWSFanout:
 			err = r.wsChart(dir, s)
+		case kindTLSPlain, kindTLSHandshake, kindTLSIdle:
+			err = r.tlsChart(dir, s)
 		case kindTimer:
 			var keys []string
 			v := [][]float64{nil, nil}

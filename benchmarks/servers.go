@@ -19,6 +19,7 @@ type serverDef struct {
 	SSE   string // binary for the SSE scenarios
 	Echo  string // binary for the strictness phase
 	WS    string // binary for the WebSocket scenarios
+	TLS   string // binary for the TLS scenarios, started with -cert and -key
 	Loops bool   // takes -count (event loops)
 }
 
@@ -40,6 +41,15 @@ var wsServers = []*serverDef{
 	{Key: "gorilla", Label: "gorilla/websocket (net/http)", Short: "gorilla", WS: "gorilla"},
 	{Key: "gws", Label: "gws", Short: "gws", WS: "gws"},
 	{Key: "nbio", Label: "nbio", Short: "nbio", WS: "nbio-ws", Loops: true},
+}
+
+// tlsServers are the servers of the TLS scenarios, each serving GET / over
+// crypto/tls: gnetworker on its event loops (Transport "ssl"), net/http
+// (ListenAndServeTLS) and fasthttp (ListenAndServeTLS, tls.NewListener).
+var tlsServers = []*serverDef{
+	{Key: "gnetworker", Label: "gnetworker", Short: "gnetworker", TLS: "gnetworker", Loops: true},
+	{Key: "nethttp", Label: "net/http", Short: "net/http", TLS: "nethttp"},
+	{Key: "fasthttp", Label: "fasthttp", Short: "fasthttp", TLS: "fasthttp"},
 }
 
 // binary is a package to build and the flags it is started with (after
@@ -106,6 +116,8 @@ func needs(s *scenario, d *serverDef) []string {
 		return []string{d.Plain}
 	case kindWSEcho, kindWSIdle, kindWSFanout:
 		return []string{d.WS}
+	case kindTLSPlain, kindTLSHandshake, kindTLSIdle:
+		return []string{d.TLS}
 	}
 	return nil
 }
@@ -116,7 +128,7 @@ func needs(s *scenario, d *serverDef) []string {
 func build(ctx context.Context, o options, dir string, res *results) error {
 	pkgs := map[string][]string{} // package -> binary names
 	for _, s := range o.Scenarios {
-		for _, d := range append(slices.Clone(servers), wsServers...) {
+		for _, d := range slices.Concat(servers, wsServers, tlsServers) {
 			for _, n := range needs(s, d) {
 				if n == "" {
 					continue // not one of d's scenarios

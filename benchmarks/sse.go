@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
@@ -50,6 +51,9 @@ type sseClient struct {
 // streamProto is what a session's clients speak: SSE (sseProto) or
 // WebSocket (wsProto in ws.go).
 type streamProto struct {
+	// tls, when set, has each client complete a TLS handshake with it
+	// before it sends request (tls-idle, in tls.go).
+	tls *tls.Config
 	// request is what each client sends once connected.
 	request []byte
 	// started reports whether a response head (up to "\r\n\r\n")
@@ -204,9 +208,30 @@ func (c *sseClient) event(i int, st *fanState) {
 	}
 }
 
+// begin readies a client's connection, with its TLS handshake when p
+// speaks TLS, and sends p.request.
+func (p *streamProto) begin(conn net.Conn) (net.Conn, error) {
+	if p.tls != nil {
+		tc := tls.Client(conn, p.tls)
+		_ = tc.SetDeadline(time.Now().Add(10 * time.Second))
+		err := tc.Handshake()
+		_ = tc.SetDeadline(time.Time{})
+		if err != nil {
+			return conn, err
+		}
+		conn = tc
+	}
+	_, err := conn.Write(p.request)
+	return conn, err
+}
+
 // closeConn closes c with SO_LINGER 0 (a RST), so neither side is left in
-// TIME_WAIT holding ports for the next session.
+// TIME_WAIT holding ports for the next session. A TLS connection's TCP
+// connection is closed so, without a close_notify.
 func closeConn(c net.Conn) {
+	if t, ok := c.(*tls.Conn); ok {
+		c = t.NetConn()
+	}
 	if t, ok := c.(*net.TCPConn); ok {
 		_ = t.SetLinger(0)
 	}
@@ -262,7 +287,7 @@ func runStream(ctx context.Context, srv *server, p *streamProto, n, publishes, s
 					time.Sleep(time.Duration(try+1) * 50 * time.Millisecond)
 				}
 				if err == nil {
-					_, err = conn.Write(p.request)
+					conn, err = p.begin(conn)
 				}
 				if err != nil {
 					dialErrs.Add(1)
