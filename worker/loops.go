@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"runtime/debug"
@@ -133,7 +134,15 @@ func (w *Worker) probeLoops() error {
 			server.Close()
 			return err
 		}
-		r := <-res // gnet closes client once it holds its duplicate
+		var r gnet.RegisteredResult
+		select {
+		case r = <-res: // gnet closes client once it holds its duplicate
+		case <-w.runDone:
+			// The engine stopped meanwhile, and may never answer.
+			client.Close()
+			server.Close()
+			return errors.New("worker: engine stopped")
+		}
 		if r.Err != nil {
 			server.Close()
 			return r.Err
