@@ -9,8 +9,8 @@
 // are interleaved over rounds and reported as medians in RESULTS.md with
 // PNG charts. See README.md.
 //
-//	go run .                 # the full run (about 16 minutes)
-//	go run . -quick          # about 5 minutes
+//	go run .                 # the full run (about 19 minutes)
+//	go run . -quick          # about 6 minutes
 //	go run . -scenario pipeline-16,sse-fanout
 package main
 
@@ -101,7 +101,7 @@ type options struct {
 
 func parseFlags() options {
 	var o options
-	quick := flag.Bool("quick", false, "short run: 1 round, 2 s per load test, fewer publishes and counted requests (about 5 minutes on 2 cores)")
+	quick := flag.Bool("quick", false, "short run: 1 round, 2 s per load test, fewer publishes and counted requests (about 6 minutes on 2 cores)")
 	scen := flag.String("scenario", "all", "comma-separated scenarios: "+scenarioNames()+", or all")
 	dur := flag.Duration("duration", 0, "length of each load test (default 3s, 2s with -quick)")
 	rounds := flag.Int("rounds", 0, "interleaved rounds per scenario (default 5, 1 with -quick)")
