@@ -104,6 +104,21 @@ type group struct {
 
 	queuesMu sync.Mutex
 	queues   atomic.Pointer[flushQueues] // see flush.go
+
+	sendFailures atomic.Uint64 // sends that failed (OnError's CodeSendFail)
+}
+
+// stats sums the group's counters: messages dispatched (each loop counts
+// its own, in its flush queue) and failed sends.
+func (g *group) stats() (messages, sendFailures uint64) {
+	if qs := g.queues.Load(); qs != nil {
+		for _, q := range *qs {
+			if q != nil {
+				messages += q.messages.Load()
+			}
+		}
+	}
+	return messages, g.sendFailures.Load()
 }
 
 var lastID atomic.Uint64

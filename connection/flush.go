@@ -3,6 +3,7 @@ package connection
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	"github.com/panjf2000/gnet/v2"
 )
@@ -25,7 +26,8 @@ import (
 // or pending close waits for the loop, and the send reports (OnBufferFull,
 // OnError) to run there.
 type flushQueue struct {
-	loop gnet.EventLoop
+	loop     gnet.EventLoop
+	messages atomic.Uint64 // dispatched on this loop; only the loop adds
 
 	mu           sync.Mutex
 	conns        []*TcpConnection
@@ -109,6 +111,9 @@ func (c *TcpConnection) wakeLoop() {
 // under it, and a callback never runs on two goroutines for one
 // connection at once.
 func (c *TcpConnection) report(full bool, err error) {
+	if err != nil {
+		c.group.sendFailures.Add(1)
+	}
 	ev := c.events()
 	full = full && ev.OnBufferFull != nil
 	if err != nil && ev.OnError == nil {

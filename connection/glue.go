@@ -22,6 +22,7 @@ func init() {
 	}
 	glue.Connections.Traffic = func(c any) gnet.Action { return c.(*TcpConnection).handleTraffic() }
 	glue.Connections.Close = func(c any) { c.(*TcpConnection).handleClose() }
+	glue.Connections.Stats = func(g any) (uint64, uint64) { return g.(*group).stats() }
 }
 
 // newGroup makes a worker's group, checking its callbacks' types once.

@@ -251,6 +251,9 @@ func (c *TcpConnection) dispatch(msg any) {
 	if h == nil {
 		return
 	}
+	if q := c.flushQueue(); q != nil {
+		q.messages.Add(1)
+	}
 	c.call("OnMessage", func() { h(c, msg) })
 }
 

@@ -26,6 +26,7 @@ func (w *Worker) Start() error {
 	if !w.started.CompareAndSwap(false, true) {
 		return ErrAlreadyStarted
 	}
+	w.startedAt = time.Now()
 	if err := w.prepare(); err != nil {
 		w.started.Store(false)
 		forget(w)
@@ -249,13 +250,14 @@ func watchDeaths(ws []*Worker) <-chan error {
 	return deaths
 }
 
-// RunAll starts every worker created with New and not started yet, then
+// runAll starts every worker created with New and not started yet, then
 // blocks until SIGINT, SIGTERM or StopAll, and stops them all gracefully.
 // It returns the first start error, after stopping what had started, or,
 // should a worker's event engine stop by itself, that error once the
 // other workers are stopped: a server must exit rather than live on
-// without its listener.
-func RunAll() error {
+// without its listener. ready, when not nil, runs once every worker has
+// started; an error from it stops them all and is returned.
+func runAll(ready func() error) error {
 	// Catch the signals before any worker starts, so that one arriving
 	// while OnWorkerStart runs stops the workers instead of the process.
 	sig := make(chan os.Signal, 1)
@@ -274,6 +276,12 @@ func RunAll() error {
 			return err
 		}
 		started = append(started, w)
+	}
+	if ready != nil {
+		if err := ready(); err != nil {
+			stopWorkers(started)
+			return err
+		}
 	}
 	runMu.Lock()
 	if stopReq == nil {

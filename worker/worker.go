@@ -135,7 +135,9 @@ type Worker struct {
 	OnBufferDrain func(c *connection.TcpConnection)
 
 	socketName string
+	schemeName string // as given: "https" for https://
 	scheme     scheme
+	startedAt  time.Time
 	listen     listenAddr
 
 	started  atomic.Bool
@@ -174,7 +176,7 @@ func New(socketName string) (*Worker, error) {
 	if err != nil {
 		return nil, err
 	}
-	transport := "tcp"
+	name0, transport := schemeName, "tcp"
 	if base, ok := tlsSchemes[schemeName]; ok {
 		schemeName, transport = base, "ssl"
 	}
@@ -183,6 +185,7 @@ func New(socketName string) (*Worker, error) {
 		return nil, fmt.Errorf("%w %q in %q", ErrUnknownScheme, schemeName, socketName)
 	}
 	w := &Worker{
+		schemeName: name0,
 		Transport:  transport,
 		Name:       "none",
 		socketName: socketName,

@@ -37,16 +37,9 @@ var listening = regexp.MustCompile(`hello listening on https://([0-9.]+:[0-9]+)/
 // exit cleanly; its log is shown should the test fail.
 func startTLSServer(t *testing.T) tlsServer {
 	t.Helper()
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("go is not on PATH: cannot build examples/hello")
-	}
+	goBin := requireTool(t, "go")
 	dir := t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	bin := filepath.Join(dir, "hello")
-	out, err := exec.CommandContext(ctx, goBin, "build", "-o", bin, ".").CombinedOutput()
-	require.NoError(t, err, "go build examples/hello:\n%s", out)
+	bin := buildHello(t, goBin, dir)
 
 	ca, err := testcert.NewCA("gnetworker hello test CA")
 	require.NoError(t, err)
@@ -123,6 +116,17 @@ func startTLSServer(t *testing.T) tlsServer {
 		t.Fatal("hello logged no address within 15 s")
 	}
 	return tlsServer{}
+}
+
+// buildHello builds the example into dir and returns the binary's path.
+func buildHello(t *testing.T, goBin, dir string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	bin := filepath.Join(dir, "hello")
+	out, err := exec.CommandContext(ctx, goBin, "build", "-o", bin, ".").CombinedOutput()
+	require.NoError(t, err, "go build examples/hello:\n%s", out)
+	return bin
 }
 
 // requireTool skips t when name is not on PATH.

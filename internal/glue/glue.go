@@ -103,4 +103,7 @@ var Connections struct {
 	// Close marks the connection closed, frees what it holds and runs its
 	// OnClose. Called from gnet's OnClose.
 	Close func(conn any)
+	// Stats returns a group's counters: messages dispatched to OnMessage
+	// and sends that failed.
+	Stats func(group any) (messages, sendFailures uint64)
 }
