@@ -93,4 +93,3 @@ func bytesIEC(n int64) string {
 	}
 	return fmt.Sprintf("%d B", n)
 }
-
