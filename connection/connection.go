@@ -367,21 +367,38 @@ func (c *TcpConnection) Close(data ...any) error {
 // closes at once. A connection whose protocol has no boundaries
 // (protocols.Drainer) is closed as by Close. A worker's graceful stop
 // calls it on every connection.
-func (c *TcpConnection) CloseWhenIdle() {
+func (c *TcpConnection) CloseWhenIdle() { c.drain(false) }
+
+// EndAtNextBoundary is CloseWhenIdle but for an idle connection, which
+// stays open until its next message has been answered: an HTTP
+// connection waiting for its next request answers it with "Connection:
+// close" and then closes, and a stream ends now. A reload drains this way
+// first, so that a client sending its next request just as the server
+// decides cannot find the connection closed under it; CloseWhenIdle later
+// closes what stayed idle.
+func (c *TcpConnection) EndAtNextBoundary() { c.drain(true) }
+
+func (c *TcpConnection) drain(keepIdle bool) {
 	c.mu.Lock()
 	d, ok := c.codec.(protocols.Drainer) // under mu: SwitchProtocol changes it
 	if !ok {
 		c.mu.Unlock()
-		_ = c.Close()
+		if !keepIdle {
+			_ = c.Close()
+		}
 		return
 	}
 	if c.Status() != StatusEstablished {
 		c.mu.Unlock()
 		return
 	}
+	waiting := false // between messages, nothing owed, no stream
+	if r, ok := d.(protocols.IdleReporter); ok && keepIdle {
+		waiting = r.Idle()
+	}
 	final, idle := d.Drain()
 	c.stageLocked(final)
-	if idle {
+	if idle && !waiting {
 		c.setStatus(StatusClosing)
 		c.closeAfterFlush = true
 		c.closeDeadline = c.closeDeadlineFromNow()

@@ -146,6 +146,14 @@ type Drainer interface {
 	Drain() (final []byte, idle bool)
 }
 
+// IdleReporter is implemented by Drainers that can tell a conversation
+// waiting for the peer's next message, with nothing owed and no stream
+// open, from one in the middle of something. It is called with the codec
+// lock held.
+type IdleReporter interface {
+	Idle() bool
+}
+
 // Responder is implemented by codecs that answer some packages themselves
 // (WebSocket answers a ping with a pong and a close with a close). After
 // every Decode the connection writes the bytes Reply returns, ahead of

@@ -24,6 +24,10 @@ const commandHelp = `Commands (after the program's own flags):
   stop             stop gracefully within StopTimeout
   stop -g          stop gracefully, waiting up to GracefulStopTimeout for connections to end
   restart [-d]     stop, then start
+  reload           start the program anew (its binary as on disk now) beside the
+                   running one, hand it the port, and let the old one finish
+                   its connections and exit: a deploy without downtime
+  reload -g        the same, the old one waiting up to GracefulStopTimeout
   status           show the running server's workers, connections and memory
   status -d        the same, refreshed every second until interrupted
   status --json    the same as JSON, for monitoring
@@ -65,7 +69,7 @@ func parseCommand(args []string) (command, error) {
 	case "-h", "-help", "--help", "help":
 		cmd.name = "help"
 		return cmd, nil
-	case "start", "stop", "restart", "status", "connections":
+	case "start", "stop", "restart", "reload", "status", "connections":
 	default:
 		return cmd, fmt.Errorf("worker: unknown command %q\n%s", args[0], commandHelp)
 	}
@@ -73,7 +77,7 @@ func parseCommand(args []string) (command, error) {
 		switch {
 		case a == "-d" && (cmd.name == "start" || cmd.name == "restart" || cmd.name == "status"):
 			cmd.daemon = true
-		case a == "-g" && (cmd.name == "stop" || cmd.name == "restart"):
+		case a == "-g" && (cmd.name == "stop" || cmd.name == "restart" || cmd.name == "reload"):
 			cmd.graceful = true
 		case (a == "--json" || a == "-json") && (cmd.name == "status" || cmd.name == "connections"):
 			cmd.json = true
@@ -114,6 +118,9 @@ func RunCommand(args []string) error {
 
 func (cmd command) run(out io.Writer) error {
 	files := controlFiles()
+	if inReload() {
+		cmd = command{name: "start"} // the new process of a reload serves
+	}
 	switch cmd.name {
 	case "help":
 		_, err := io.WriteString(out, commandHelp)
@@ -133,6 +140,8 @@ func (cmd command) run(out io.Writer) error {
 			return startDaemon(files, out)
 		}
 		return serve(files)
+	case "reload":
+		return reloadServer(files, cmd.graceful, out)
 	case "status":
 		return showStatus(files, cmd, out)
 	case "connections":

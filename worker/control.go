@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -23,9 +24,20 @@ type controlServer struct {
 	files ctlFiles
 	ln    net.Listener
 
-	mu      sync.Mutex
-	waiting []net.Conn // stop commands, answered when the process stops
-	closed  bool
+	mu         sync.Mutex
+	waiting    []net.Conn // stop commands, answered when the process stops
+	closed     bool
+	handedOver bool // a reload's new process owns the pid file and socket now
+
+	reloading atomic.Bool
+}
+
+// handOver leaves the pid file and the socket path to a reload's new
+// process, which has replaced them.
+func (s *controlServer) handOver() {
+	s.mu.Lock()
+	s.handedOver = true
+	s.mu.Unlock()
 }
 
 // startControl writes the pid file and listens on the control socket.
@@ -35,6 +47,9 @@ func startControl(f ctlFiles) (*controlServer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("worker: control socket: %w", err)
 	}
+	// The path is removed by close, and only while this process owns it:
+	// after a reload it is the new process's socket.
+	ln.(*net.UnixListener).SetUnlinkOnClose(false)
 	if err := f.writePid(); err != nil {
 		ln.Close()
 		_ = os.Remove(f.sock)
@@ -73,6 +88,14 @@ func (s *controlServer) handle(c net.Conn) {
 		_ = json.NewEncoder(c).Encode(Status())
 	case "connections":
 		_ = json.NewEncoder(c).Encode(Connections())
+	case "reload":
+		graceful := len(req) > 1 && req[1] == "-g"
+		_ = c.SetDeadline(time.Now().Add(2 * time.Minute))
+		if pid, err := s.reload(graceful); err != nil {
+			fmt.Fprintf(c, "error: %s\n", err)
+		} else {
+			fmt.Fprintf(c, "reloaded: pid %d serves; pid %d finishes its connections and exits\n", pid, os.Getpid())
+		}
 	case "stop":
 		graceful := len(req) > 1 && req[1] == "-g"
 		fmt.Fprintf(c, "stopping %d\n", os.Getpid())
@@ -111,10 +134,13 @@ func (s *controlServer) close() {
 	s.closed = true
 	waiting := s.waiting
 	s.waiting = nil
+	handedOver := s.handedOver
 	s.mu.Unlock()
 	s.ln.Close()
-	_ = os.Remove(s.files.sock)
-	_ = os.Remove(s.files.pid)
+	if !handedOver {
+		_ = os.Remove(s.files.sock)
+		_ = os.Remove(s.files.pid)
+	}
 	for _, c := range waiting {
 		c.Close()
 	}

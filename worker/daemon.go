@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -52,31 +53,41 @@ func startDaemon(f ctlFiles, out io.Writer) error {
 	if pid, ok := f.running(); ok {
 		return fmt.Errorf("worker: already running (pid %d, %s)", pid, f.pid)
 	}
-	exe, err := os.Executable()
-	if err != nil {
-		return err
-	}
 	logFile, err := os.OpenFile(f.log, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		return fmt.Errorf("worker: daemon log: %w", err)
 	}
 	defer logFile.Close()
-	r, w, err := os.Pipe()
+	pid, err := spawn(f, nil, logFile)
 	if err != nil {
 		return err
 	}
+	fmt.Fprintf(out, "started (pid %d); pid file %s, log %s\n", pid, f.pid, f.log)
+	return nil
+}
+
+// spawn starts the program again as a daemon, with extra environment
+// variables and its output to logFile, and waits until it listens: it
+// returns its pid, or the error that kept it from listening.
+func spawn(f ctlFiles, env []string, logFile *os.File) (int, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return 0, err
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		return 0, err
+	}
 	defer r.Close()
 	cmd := exec.Command(exe, os.Args[1:]...)
-	cmd.Env = append(os.Environ(), daemonEnv+"=1")
-	if PidFile != "" {
-		cmd.Env = append(cmd.Env, "GNETWORKER_PIDFILE="+f.pid)
-	}
+	cmd.Env = append(os.Environ(), daemonEnv+"=1", "GNETWORKER_PIDFILE="+f.pid)
+	cmd.Env = append(cmd.Env, env...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.ExtraFiles = []*os.File{w}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
 		w.Close()
-		return fmt.Errorf("worker: starting the daemon: %w", err)
+		return 0, fmt.Errorf("worker: starting %s: %w", exe, err)
 	}
 	w.Close()
 	line, _ := bufio.NewReader(r).ReadString('\n')
@@ -84,20 +95,19 @@ func startDaemon(f ctlFiles, out io.Writer) error {
 	switch {
 	case strings.HasPrefix(line, "ok "):
 		_ = cmd.Process.Release()
-		fmt.Fprintf(out, "started (pid %s); pid file %s, log %s\n", strings.TrimPrefix(line, "ok "), f.pid, f.log)
-		return nil
+		return strconv.Atoi(strings.TrimPrefix(line, "ok "))
 	case strings.HasPrefix(line, "error "):
 		_ = cmd.Wait()
-		return errors.New(strings.TrimPrefix(line, "error "))
+		return 0, errors.New(strings.TrimPrefix(line, "error "))
 	}
 	err = cmd.Wait()
-	return fmt.Errorf("worker: the daemon exited before it listened (%v); see %s", err, f.log)
+	return 0, fmt.Errorf("worker: %s exited before it listened (%v); see %s", exe, err, f.log)
 }
 
 // serve runs the workers in this process (start in the foreground, or
 // the daemon's side of start -d) with the pid file and control socket.
 func serve(f ctlFiles) error {
-	if pid, ok := f.running(); ok {
+	if pid, ok := f.running(); ok && !inReload() {
 		err := fmt.Errorf("worker: already running (pid %d, %s)", pid, f.pid)
 		notifyReady(err)
 		return err
@@ -105,6 +115,11 @@ func serve(f ctlFiles) error {
 	var ctl *controlServer
 	err := runAll(func() error {
 		var err error
+		if inReload() {
+			if err := steerToThisProcess(); err != nil {
+				return err
+			}
+		}
 		if ctl, err = startControl(f); err != nil {
 			return err
 		}

@@ -70,10 +70,15 @@ func (h *eventHandler) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 	c := glue.Connections.Accept(gc, loop, w.Protocol, w.group).(*connection.TcpConnection)
 	w.addConn(c)
 	gc.SetContext(c)
-	if w.stopping.Load() {
+	switch {
+	case w.stopping.Load():
 		// Stop began after the check above and may have listed the open
 		// connections before this one was added: close it like them.
 		c.CloseWhenIdle()
+	case w.handedOver.Load():
+		// Queued before a reload steered new connections away: it is
+		// answered once, then closed.
+		c.EndAtNextBoundary()
 	}
 	return nil, glue.Connections.Open(c, w.OnConnect)
 }

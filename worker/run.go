@@ -134,9 +134,19 @@ func (w *Worker) claimAddress(perLoop bool) error {
 		return fmt.Errorf("worker %q: %w", w.Name, err)
 	}
 	if w.listen.network == "unix" {
+		if inReload() {
+			// The old process keeps listening on the inode it has; the
+			// path is the new process's now.
+			_ = os.Remove(w.listen.address)
+			return nil
+		}
 		if err := claimUnixSocket(w.listen.address); err != nil {
 			return fmt.Errorf("worker %q: %w", w.Name, err)
 		}
+		return nil
+	}
+	if addr, ok := w.reloadAddress(); ok && w.listen.network == "tcp" {
+		w.listen.address = addr // a reload shares the old process's port
 		return nil
 	}
 	if perLoop {
@@ -210,7 +220,7 @@ func (w *Worker) stop() {
 	defer cancel()
 	_ = w.engine.Stop(ctx) // closes what is left, each with OnClose
 	<-w.runDone
-	if w.listen.network == "unix" {
+	if w.listen.network == "unix" && !w.handedOver.Load() {
 		_ = os.Remove(w.listen.address)
 	}
 	w.callLifecycle("OnWorkerStop", w.OnWorkerStop)

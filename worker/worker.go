@@ -116,6 +116,9 @@ type Worker struct {
 	OnWorkerStart func(w *Worker)
 	// OnWorkerStop runs after the last connection has closed.
 	OnWorkerStop func(w *Worker)
+	// OnWorkerReload runs in the old process when a reload begins (see
+	// the reload command), before the new process starts.
+	OnWorkerReload func(w *Worker)
 	// OnConnect runs when a connection is accepted.
 	OnConnect func(c *connection.TcpConnection)
 	// OnMessage receives each decoded message; see the package doc for the
@@ -142,17 +145,20 @@ type Worker struct {
 
 	started  atomic.Bool
 	stopping atomic.Bool
-	group    any // the connections' shared group (glue.Connections.NewGroup)
-	engine   gnet.Engine
-	addr     net.Addr
-	runDone  chan struct{}
-	runErr   error
-	died     error        // set before runDone closes when the engine stopped unasked
-	heldFDs  int          // descriptors the loops hold, counted in the budget
-	open     atomic.Int64 // accepted connections not yet closed
-	refused  atomic.Int64 // connections closed at accept, over a limit
-	lastWarn atomic.Int64 // when a refusal was last logged, Unix seconds
-	stopOnce sync.Once
+	// handedOver: a reload's new process serves the address now; the
+	// old one drains, and leaves a unix socket's path alone.
+	handedOver atomic.Bool
+	group      any // the connections' shared group (glue.Connections.NewGroup)
+	engine     gnet.Engine
+	addr       net.Addr
+	runDone    chan struct{}
+	runErr     error
+	died       error        // set before runDone closes when the engine stopped unasked
+	heldFDs    int          // descriptors the loops hold, counted in the budget
+	open       atomic.Int64 // accepted connections not yet closed
+	refused    atomic.Int64 // connections closed at accept, over a limit
+	lastWarn   atomic.Int64 // when a refusal was last logged, Unix seconds
+	stopOnce   sync.Once
 
 	mu      sync.Mutex
 	conns   map[*connection.TcpConnection]struct{} // a set: 8 bytes a slot, not 16

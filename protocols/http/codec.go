@@ -325,6 +325,12 @@ func (c *codec) Drain() ([]byte, bool) {
 	return nil, true
 }
 
+// Idle: waiting for the next request, with no answer owed, no stream
+// and no request begun (protocols.IdleReporter).
+func (c *codec) Idle() bool {
+	return c.streaming == kindComplete && !c.owed && c.file == nil && (c.parser == nil || !c.parser.Started())
+}
+
 var lastChunk = []byte("0\r\n\r\n")
 
 // FailureReply answers 500 when the handler panicked before answering.
