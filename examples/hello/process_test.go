@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/gnetworker/gnetworker/internal/proctest"
 	"github.com/gnetworker/gnetworker/internal/testcert"
 )
 
@@ -37,9 +37,8 @@ var listening = regexp.MustCompile(`hello listening on https://([0-9.]+:[0-9]+)/
 // exit cleanly; its log is shown should the test fail.
 func startTLSServer(t *testing.T) tlsServer {
 	t.Helper()
-	goBin := requireTool(t, "go")
 	dir := t.TempDir()
-	bin := buildHello(t, goBin, dir)
+	bin := proctest.Build(t, dir, "hello")
 
 	ca, err := testcert.NewCA("gnetworker hello test CA")
 	require.NoError(t, err)
@@ -116,17 +115,6 @@ func startTLSServer(t *testing.T) tlsServer {
 		t.Fatal("hello logged no address within 15 s")
 	}
 	return tlsServer{}
-}
-
-// buildHello builds the example into dir and returns the binary's path.
-func buildHello(t *testing.T, goBin, dir string) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	bin := filepath.Join(dir, "hello")
-	out, err := exec.CommandContext(ctx, goBin, "build", "-o", bin, ".").CombinedOutput()
-	require.NoError(t, err, "go build examples/hello:\n%s", out)
-	return bin
 }
 
 // requireTool skips t when name is not on PATH.

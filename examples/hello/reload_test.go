@@ -16,6 +16,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/gnetworker/gnetworker/internal/proctest"
 )
 
 // loadResult counts what keep-alive clients saw.
@@ -103,20 +105,20 @@ func (r *loadResult) doneCh() chan struct{} {
 // Two reloads under 50 keep-alive clients: no request is lost or refused,
 // and the serving process changes each time.
 func TestReloadUnderLoad(t *testing.T) {
-	c := newCommander(t)
-	out, err := c.run("-addr", "127.0.0.1:0", "-count", "2", "start", "-d")
+	c := proctest.NewCommander(t, "hello")
+	out, err := c.Run("-addr", "127.0.0.1:0", "-count", "2", "start", "-d")
 	require.NoError(t, err, out)
-	addr := strings.TrimPrefix(c.status().Workers[0].Listen, "http://")
-	pids := []int{c.status().PID}
+	addr := strings.TrimPrefix(c.Status().Workers[0].Listen, "http://")
+	pids := []int{c.Status().PID}
 
 	stop := make(chan struct{})
 	load := keepAliveLoad(addr, 50, stop)
 	for range 2 {
 		time.Sleep(1500 * time.Millisecond)
-		out, err := c.run("reload")
+		out, err := c.Run("reload")
 		require.NoError(t, err, out)
 		assert.Contains(t, out, "reloaded: pid ")
-		pids = append(pids, c.status().PID)
+		pids = append(pids, c.Status().PID)
 	}
 	time.Sleep(1500 * time.Millisecond)
 	close(stop)
@@ -135,43 +137,43 @@ func TestReloadUnderLoad(t *testing.T) {
 	assert.NotEqual(t, pids[0], pids[1])
 	assert.NotEqual(t, pids[1], pids[2])
 	for _, pid := range pids[:2] {
-		assert.Eventually(t, func() bool { return !alive(pid) }, 10*time.Second, 20*time.Millisecond,
+		assert.Eventually(t, func() bool { return !proctest.Alive(pid) }, 10*time.Second, 20*time.Millisecond,
 			"old process %d exits", pid)
 	}
-	out, err = c.run("stop")
+	out, err = c.Run("stop")
 	require.NoError(t, err, out)
 }
 
 // A reload whose new binary cannot start leaves the old process serving,
 // and the command says why.
 func TestReloadWithBrokenBinary(t *testing.T) {
-	c := newCommander(t)
-	out, err := c.run("-addr", "127.0.0.1:0", "start", "-d")
+	c := proctest.NewCommander(t, "hello")
+	out, err := c.Run("-addr", "127.0.0.1:0", "start", "-d")
 	require.NoError(t, err, out)
-	st := c.status()
+	st := c.Status()
 	addr := strings.TrimPrefix(st.Workers[0].Listen, "http://")
 
 	// Deploy a broken build over the binary (renamed into place, as a
 	// deploy does: a running binary cannot be written).
-	good := c.bin + ".good"
-	require.NoError(t, os.Link(c.bin, good))
-	broken := filepath.Join(filepath.Dir(c.bin), "broken")
+	good := c.Bin + ".good"
+	require.NoError(t, os.Link(c.Bin, good))
+	broken := filepath.Join(filepath.Dir(c.Bin), "broken")
 	require.NoError(t, os.WriteFile(broken, []byte("#!/bin/sh\necho 'config error: no such database' >&2\nexit 3\n"), 0o755))
-	require.NoError(t, os.Rename(broken, c.bin))
+	require.NoError(t, os.Rename(broken, c.Bin))
 
 	ctl := *c
-	ctl.bin = good // the command itself runs the good build
-	out, err = ctl.run("reload")
+	ctl.Bin = good // the command itself runs the good build
+	out, err = ctl.Run("reload")
 	assert.Error(t, err)
 	assert.Contains(t, out, "did not start")
 	assert.Contains(t, out, "goes on serving")
 
-	require.NoError(t, os.Rename(good, c.bin)) // for the commands below
-	assert.Equal(t, st.PID, c.status().PID, "the old process still serves")
+	require.NoError(t, os.Rename(good, c.Bin)) // for the commands below
+	assert.Equal(t, st.PID, c.Status().PID, "the old process still serves")
 	resp, err := http.Get("http://" + addr + "/")
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, 200, resp.StatusCode)
-	out, err = c.run("stop")
+	out, err = c.Run("stop")
 	require.NoError(t, err, out)
 }
