@@ -2,8 +2,12 @@ package worker_test
 
 import (
 	"bufio"
+	"bytes"
+	"encoding/json"
 	"io"
+	"log/slog"
 	nethttp "net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -65,4 +69,40 @@ func TestEndAtNextBoundary(t *testing.T) {
 	assert.Equal(t, 200, resp.StatusCode)
 	assert.True(t, resp.Close, "with Connection: close")
 	expectEOF(t, idle)
+}
+
+// An HTTP worker's access log has a record per response.
+func TestHTTPAccessLog(t *testing.T) {
+	var mu sync.Mutex
+	var buf bytes.Buffer
+	_, addr := start(t, "http", func(w *worker.Worker) {
+		w.Protocol.(*http.Protocol).AccessLog = slog.New(slog.NewJSONHandler(lockedWriter{&mu, &buf}, nil))
+		w.OnMessage = func(c *connection.TcpConnection, req *http.Request) {
+			if req.Path() == "/missing" {
+				_ = c.Send(http.NewResponse(404, nil, "no"))
+				return
+			}
+			_ = c.Send("hello")
+		}
+	})
+	conn := dial(t, addr)
+	_, err := io.WriteString(conn, "GET /a?x=1 HTTP/1.1\r\nHost: x\r\n\r\nGET /missing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+	require.NoError(t, err)
+	_, _ = io.ReadAll(conn)
+	mu.Lock()
+	defer mu.Unlock()
+	var recs []map[string]any
+	for line := range strings.Lines(buf.String()) {
+		var m map[string]any
+		require.NoError(t, json.Unmarshal([]byte(line), &m))
+		recs = append(recs, m)
+	}
+	require.Len(t, recs, 2)
+	assert.Equal(t, "GET", recs[0]["method"])
+	assert.Equal(t, "/a?x=1", recs[0]["target"])
+	assert.EqualValues(t, 200, recs[0]["status"])
+	assert.EqualValues(t, 5, recs[0]["bytes"])
+	assert.Equal(t, conn.LocalAddr().String(), recs[0]["remote"])
+	assert.Equal(t, "/missing", recs[1]["target"])
+	assert.EqualValues(t, 404, recs[1]["status"])
 }

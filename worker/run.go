@@ -94,6 +94,8 @@ func (w *Worker) Start() error {
 			w.logger().Warn("worker: event loops not all known yet; Loop executors wait for a connection",
 				"worker", w.Name, "error", err)
 		}
+		w.logger().Info("worker: started", "worker", w.Name, "listen", w.status().Listen,
+			"transport", w.Transport, "loops", w.Count, "pid", os.Getpid())
 		return nil
 	case err := <-runErr:
 		if err == nil {
@@ -224,6 +226,7 @@ func (w *Worker) stop() {
 		_ = os.Remove(w.listen.address)
 	}
 	w.callLifecycle("OnWorkerStop", w.OnWorkerStop)
+	w.logger().Info("worker: stopped", "worker", w.Name, "pid", os.Getpid())
 	forget(w)
 }
 

@@ -2,6 +2,7 @@ package http
 
 import (
 	"errors"
+	"log/slog"
 	"os"
 	"sync"
 	"time"
@@ -77,6 +78,11 @@ type Protocol struct {
 	// AllowConnect passes CONNECT requests to OnMessage. By default they
 	// are answered 501: a server that is no proxy must not answer one 200.
 	AllowConnect bool
+	// AccessLog, when set, receives a record per response the application
+	// sends ("http access": remote, method, target, proto, status, body
+	// bytes with -1 for a stream, conn). Refusals the parser answers
+	// itself (400, 413, ...) are not in it.
+	AccessLog *slog.Logger
 
 	parsers sync.Pool
 	budget  bodyBudget
@@ -393,11 +399,13 @@ func (c *codec) Encode(dst []byte, msg any) ([]byte, error) {
 	switch m := msg.(type) {
 	case string:
 		c.ec.keepAlive = c.ec.keepAlive && !c.closeAfter
+		c.logAccess(200, int64(len(m)))
 		dst = appendTextResponse(dst, m, c.ec)
 		c.finish(kindComplete)
 		return dst, nil
 	case []byte:
 		c.ec.keepAlive = c.ec.keepAlive && !c.closeAfter
+		c.logAccess(200, int64(len(m)))
 		dst = appendTextResponse(dst, m, c.ec)
 		c.finish(kindComplete)
 		return dst, nil
@@ -434,6 +442,19 @@ func (c *codec) encodeResponse(dst []byte, r *Response) ([]byte, error) {
 		// says the body is something else, or that there is none.
 		closeServed(f)
 		f = nil
+	}
+	if c.proto.AccessLog != nil && kind != kindInformational {
+		status, size := 200, int64(0)
+		if r != nil {
+			status, size = r.Status(), int64(r.bodyLen())
+		}
+		switch {
+		case kind.streams():
+			size = -1
+		case f != nil:
+			size = n
+		}
+		c.logAccess(status, size)
 	}
 	switch {
 	case kind == kindInformational:
