@@ -16,8 +16,8 @@ import (
 
 // PidFile is where a started server writes its pid (workerman's
 // pidFile); its control socket is beside it, with ".sock" for ".pid".
-// Empty: $GNETWORKER_PIDFILE, else a name in the temporary directory
-// made from the program's name, working directory and socket names, so
+// Empty: $GNETWORKER_PIDFILE, else a name in /tmp made from the
+// program's name, working directory and socket names, so
 // that `./server start -d` and a later `./server status` find each other.
 // A socket name with port 0 adds the pid: such servers can only be
 // controlled through an explicit PidFile.
@@ -66,8 +66,10 @@ func defaultPidFile() string {
 	}
 	h := fnv.New32a()
 	h.Write([]byte(key))
-	// A unix socket path is at most 107 bytes: keep the name short.
-	return filepath.Join(os.TempDir(), fmt.Sprintf("gnetworker-%.24s-%08x.pid", name, h.Sum32()))
+	// /tmp rather than $TMPDIR: a later command must find the file
+	// whatever its environment, and TMPDIR is where request bodies spool.
+	// A unix socket path is at most 107 bytes: the name stays short.
+	return filepath.Join("/tmp", fmt.Sprintf("gnetworker-%.24s-%08x.pid", name, h.Sum32()))
 }
 
 // running returns the pid of the server these files belong to when it is
