@@ -221,13 +221,12 @@ func (goGen) Run(ctx context.Context, addr string, sc *scenario, d time.Duration
 	one := request(sc)
 	depth := max(sc.Depth, 1)
 	req := bytes.Repeat(one, depth)
-	var ok, bad atomic.Int64
-	start := time.Now()
+	t := startTally(0)
+	start := t.start
 	deadline := start.Add(d)
 	if dl, has := ctx.Deadline(); has && dl.Before(deadline) {
 		deadline = dl
 	}
-	cpu0 := selfCPU()
 	var wg sync.WaitGroup
 	for range sc.Conns {
 		wg.Add(1)
@@ -235,7 +234,7 @@ func (goGen) Run(ctx context.Context, addr string, sc *scenario, d time.Duration
 			defer wg.Done()
 			c, err := net.DialTimeout("tcp", addr, 5*time.Second)
 			if err != nil {
-				bad.Add(1)
+				t.bad.Add(1)
 				return
 			}
 			if sc.TLS {
@@ -247,7 +246,7 @@ func (goGen) Run(ctx context.Context, addr string, sc *scenario, d time.Duration
 			for time.Now().Before(deadline) && ctx.Err() == nil {
 				if _, err := c.Write(req); err != nil {
 					if !isTimeout(err) {
-						bad.Add(1)
+						t.bad.Add(1)
 					}
 					return
 				}
@@ -255,28 +254,21 @@ func (goGen) Run(ctx context.Context, addr string, sc *scenario, d time.Duration
 					code, err := readResponse(br)
 					if err != nil {
 						if !isTimeout(err) {
-							bad.Add(1)
+							t.bad.Add(1)
 						}
 						return
 					}
 					if code != 200 {
-						bad.Add(1)
+						t.bad.Add(1)
 						continue
 					}
-					ok.Add(1)
+					t.ok.Add(1)
 				}
 			}
 		}()
 	}
 	wg.Wait()
-	el := time.Since(start)
-	return loadResult{
-		RPS:      float64(ok.Load()) / el.Seconds(),
-		Requests: ok.Load(),
-		Errors:   bad.Load(),
-		LoadCPU:  selfCPU() - cpu0,
-		Elapsed:  el,
-	}, ctx.Err()
+	return t.result(), ctx.Err()
 }
 
 func isTimeout(err error) bool {
@@ -286,3 +278,38 @@ func isTimeout(err error) bool {
 
 // selfCPU is this process's CPU time so far.
 func selfCPU() time.Duration { return cpuTime(os.Getpid()) }
+
+// tally counts a load run from its start: cycles completed and failed,
+// and the CPU the harness and the server (pid, when not 0) used meanwhile.
+type tally struct {
+	ok, bad atomic.Int64
+	start   time.Time
+	pid     int
+	cpu0    time.Duration // the harness's CPU at the start
+	c0      time.Duration // the server's
+}
+
+func startTally(pid int) *tally {
+	t := &tally{pid: pid, cpu0: selfCPU()}
+	if pid > 0 {
+		t.c0 = cpuTime(pid)
+	}
+	t.start = time.Now()
+	return t
+}
+
+// result is the run's loadResult, now that it is over.
+func (t *tally) result() loadResult {
+	el := time.Since(t.start)
+	r := loadResult{
+		RPS:      float64(t.ok.Load()) / el.Seconds(),
+		Requests: t.ok.Load(),
+		Errors:   t.bad.Load(),
+		LoadCPU:  selfCPU() - t.cpu0,
+		Elapsed:  el,
+	}
+	if t.pid > 0 {
+		r.ServerCPU = cpuTime(t.pid) - t.c0
+	}
+	return r
+}

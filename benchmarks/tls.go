@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"net"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/gnetworker/gnetworker/internal/testcert"
@@ -68,9 +67,8 @@ var errResumed = errors.New("a handshake resumed a session")
 // the completed cycles; ServerCPU covers the whole run.
 func tlsHandshakes(ctx context.Context, srv *server, sc *scenario, d time.Duration) (loadResult, error) {
 	req := request(sc)
-	var ok, bad atomic.Int64
-	c0, cpu0 := cpuTime(srv.pid), selfCPU()
-	start := time.Now()
+	t := startTally(srv.pid)
+	start := t.start
 	deadline := start.Add(d)
 	var wg sync.WaitGroup
 	for range sc.Conns {
@@ -81,23 +79,15 @@ func tlsHandshakes(ctx context.Context, srv *server, sc *scenario, d time.Durati
 			for time.Now().Before(deadline) && ctx.Err() == nil {
 				switch err := handshakeOnce(srv.addr, req, br, deadline); {
 				case err == nil:
-					ok.Add(1)
+					t.ok.Add(1)
 				case !isTimeout(err):
-					bad.Add(1)
+					t.bad.Add(1)
 				}
 			}
 		}()
 	}
 	wg.Wait()
-	el := time.Since(start)
-	return loadResult{
-		RPS:       float64(ok.Load()) / el.Seconds(),
-		Requests:  ok.Load(),
-		Errors:    bad.Load(),
-		LoadCPU:   selfCPU() - cpu0,
-		ServerCPU: cpuTime(srv.pid) - c0,
-		Elapsed:   el,
-	}, ctx.Err()
+	return t.result(), ctx.Err()
 }
 
 // handshakeOnce is one connection of tls-handshake.

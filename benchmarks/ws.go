@@ -15,7 +15,6 @@ import (
 	"slices"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -307,9 +306,8 @@ func wsEcho(ctx context.Context, srv *server, conns, size int, d time.Duration) 
 			closeConn(c.conn)
 		}
 	}()
-	var ok, bad atomic.Int64
-	c0, cpu0 := cpuTime(srv.pid), selfCPU()
-	start := time.Now()
+	t := startTally(srv.pid)
+	start := t.start
 	deadline := start.Add(d)
 	var wg sync.WaitGroup
 	for _, c := range cs {
@@ -321,34 +319,26 @@ func wsEcho(ctx context.Context, srv *server, conns, size int, d time.Duration) 
 			for ctx.Err() == nil {
 				if _, err := c.conn.Write(c.send); err != nil {
 					if !isTimeout(err) {
-						bad.Add(1)
+						t.bad.Add(1)
 					}
 					return
 				}
 				if _, err := io.ReadFull(c.conn, got); err != nil {
 					if !isTimeout(err) {
-						bad.Add(1)
+						t.bad.Add(1)
 					}
 					return
 				}
 				if !bytes.Equal(got, c.want) {
-					bad.Add(1)
+					t.bad.Add(1)
 					return
 				}
-				ok.Add(1)
+				t.ok.Add(1)
 			}
 		}()
 	}
 	wg.Wait()
-	el := time.Since(start)
-	return loadResult{
-		RPS:       float64(ok.Load()) / el.Seconds(),
-		Requests:  ok.Load(),
-		Errors:    bad.Load(),
-		LoadCPU:   selfCPU() - cpu0,
-		ServerCPU: cpuTime(srv.pid) - c0,
-		Elapsed:   el,
-	}, ctx.Err()
+	return t.result(), ctx.Err()
 }
 
 // wsSessionRounds caps the rounds of the ws-idle and ws-fanout sessions

@@ -317,21 +317,8 @@ func TestWSS(t *testing.T) {
 	require.NoError(t, err)
 	defer conn.Close()
 	require.NoError(t, conn.SetDeadline(time.Now().Add(10*time.Second)))
-	fmt.Fprint(conn, "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
-		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
-	r := bufio.NewReader(conn)
-	resp, err := nethttp.ReadResponse(r, &nethttp.Request{Method: "GET"})
-	require.NoError(t, err)
-	require.Equal(t, 101, resp.StatusCode)
-	_, err = conn.Write([]byte{0x81, 0x82, 1, 2, 3, 4, 'h' ^ 1, 'i' ^ 2})
-	require.NoError(t, err)
-	var h [2]byte
-	_, err = io.ReadFull(r, h[:])
-	require.NoError(t, err)
-	payload := make([]byte, h[1]&0x7f)
-	_, err = io.ReadFull(r, payload)
-	require.NoError(t, err)
-	assert.Contains(t, string(payload), "echo hi TLS 1.3")
+	_, payload := sayHi(t, conn, "/ws")
+	assert.Contains(t, payload, "echo hi TLS 1.3")
 }
 
 // A text worker runs over TLS unchanged, including what OnConnect sends

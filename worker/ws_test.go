@@ -32,14 +32,29 @@ func TestWebSocketWorker(t *testing.T) {
 			_ = c.Send(fmt.Sprintf("echo %s", m.Text()))
 		}
 	})
-	conn := dial(t, addr)
+	b0, payload := sayHi(t, dial(t, addr), "/chat")
+	assert.Equal(t, byte(0x81), b0)
+	assert.Equal(t, "echo hi", payload)
+
+	other := dial(t, addr)
+	fmt.Fprint(other, "GET /nope HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+	resp, err := nethttp.ReadResponse(bufio.NewReader(other), &nethttp.Request{Method: "GET"})
+	require.NoError(t, err)
+	assert.Equal(t, 404, resp.StatusCode)
+}
+
+// sayHi upgrades conn to WebSocket at path, sends a masked text frame
+// "hi" and returns the first byte and the payload of the frame that comes
+// back.
+func sayHi(t *testing.T, conn io.ReadWriter, path string) (byte, string) {
+	t.Helper()
 	r := bufio.NewReader(conn)
-	fmt.Fprint(conn, "GET /chat HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+	fmt.Fprint(conn, "GET "+path+" HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
 		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
 	resp, err := nethttp.ReadResponse(r, &nethttp.Request{Method: "GET"})
 	require.NoError(t, err)
 	require.Equal(t, 101, resp.StatusCode)
-	// A masked text frame "hi".
 	_, err = conn.Write([]byte{0x81, 0x82, 1, 2, 3, 4, 'h' ^ 1, 'i' ^ 2})
 	require.NoError(t, err)
 	var h [2]byte
@@ -48,13 +63,5 @@ func TestWebSocketWorker(t *testing.T) {
 	payload := make([]byte, h[1]&0x7f)
 	_, err = io.ReadFull(r, payload)
 	require.NoError(t, err)
-	assert.Equal(t, byte(0x81), h[0])
-	assert.Equal(t, "echo hi", string(payload))
-
-	other := dial(t, addr)
-	fmt.Fprint(other, "GET /nope HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
-		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
-	resp, err = nethttp.ReadResponse(bufio.NewReader(other), &nethttp.Request{Method: "GET"})
-	require.NoError(t, err)
-	assert.Equal(t, 404, resp.StatusCode)
+	return h[0], string(payload)
 }
