@@ -6,8 +6,11 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -119,4 +122,42 @@ func TestStalePidFile(t *testing.T) {
 	assert.NotEqual(t, first, second, "restart runs a new process")
 	out, err = c.Run("stop", "-g")
 	require.NoError(t, err, out)
+}
+
+// status -d refreshes the table every second until interrupted.
+func TestStatusRefreshes(t *testing.T) {
+	c := proctest.NewCommander(t, "hello")
+	out, err := c.Run("-addr", "127.0.0.1:0", "start", "-d")
+	require.NoError(t, err, out)
+	cmd := exec.Command(c.Bin, "status", "-d")
+	cmd.Env = append(os.Environ(), "GNETWORKER_PIDFILE="+c.PidFile)
+	var buf syncBuffer
+	cmd.Stdout, cmd.Stderr = &buf, &buf
+	require.NoError(t, cmd.Start())
+	require.Eventually(t, func() bool { return strings.Count(buf.String(), "uptime") >= 2 },
+		15*time.Second, 50*time.Millisecond, "refreshed at least once")
+	require.NoError(t, cmd.Process.Signal(syscall.SIGINT))
+	assert.NoError(t, cmd.Wait(), "status -d ends cleanly on SIGINT")
+	assert.Contains(t, buf.String(), "\033[2J", "each refresh clears the screen")
+	out, err = c.Run("stop")
+	require.NoError(t, err, out)
+}
+
+// syncBuffer is a strings.Builder that a process writes while the test
+// reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
