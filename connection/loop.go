@@ -51,9 +51,10 @@ func (c *TcpConnection) run(buf []byte) gnet.Action {
 		c.mu.Unlock()
 	}
 	var plain *[]byte
+	var peerEnded bool
 	if t := c.transport(); t != nil && (len(buf) > 0 || transportWoke) {
 		var open bool
-		if buf, plain, open = c.receive(t, buf); !open {
+		if buf, plain, open, peerEnded = c.receive(t, buf); !open {
 			putBuffer(plain)
 			return gnet.None // closed inside the reply's Write
 		}
@@ -70,6 +71,9 @@ func (c *TcpConnection) run(buf []byte) gnet.Action {
 		c.readInput(buf)
 	}
 	putBuffer(plain)
+	if peerEnded {
+		c.CloseWhenIdle() // after answering what came before the end
+	}
 	return c.leave()
 }
 
@@ -339,7 +343,7 @@ func (c *TcpConnection) leave() gnet.Action {
 		c.bytesWritten.Add(uint64(n))
 	}
 	c.inCallback = false
-	c.gnetBuffered = clampInt32(c.gc.OutboundBuffered())
+	c.gnetBuffered = clampInt32(c.gc.OutboundBuffered() + c.transportPending())
 	c.inFlight = 0
 	drained := c.full && c.gnetBuffered == 0
 	if drained {

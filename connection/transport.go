@@ -16,8 +16,11 @@ import (
 // receive runs wire bytes through t, writes any reply at once, and returns
 // the bytes for the codec (in a pooled buffer the caller gives back), or
 // ok false when the connection closed meanwhile (gnet's Write closes it,
-// OnClose included, when the write fails).
-func (c *TcpConnection) receive(t glue.Transport, wire []byte) (plain []byte, buf *[]byte, ok bool) {
+// OnClose included, when the write fails). ended reports that the peer
+// ended its side (TLS's close_notify): what came before it is still the
+// codec's to read, and the connection then closes as at a TCP end of
+// stream, once it has answered.
+func (c *TcpConnection) receive(t glue.Transport, wire []byte) (plain []byte, buf *[]byte, ok, ended bool) {
 	p, r := getBuffer(len(wire)), getBuffer(0)
 	plain, reply, err := t.Receive((*p)[:0], (*r)[:0], wire)
 	*p, *r = plain, reply
@@ -28,17 +31,27 @@ func (c *TcpConnection) receive(t glue.Transport, wire []byte) (plain []byte, bu
 	}
 	putBuffer(r)
 	if c.closed {
-		return nil, p, false
+		return nil, p, false, false
 	}
 	if errors.Is(err, glue.ErrPeerClosed) {
-		c.Destroy() // as at a TCP end of stream: closed, no error to report
-		return nil, p, true
+		return plain, p, true, true // no error to report
 	}
 	if err != nil {
 		c.fail(CodeProtocol, err)
-		return nil, p, true
+		return nil, p, true, false
 	}
-	return plain, p, true
+	return plain, p, true, false
+}
+
+// transportPending is what the transport holds for the socket and has not
+// handed over yet (plaintext sent before a TLS handshake ended): it counts
+// as output gnet holds, for backpressure and for a close that waits for
+// its data. Called on the loop.
+func (c *TcpConnection) transportPending() int {
+	if p, ok := c.transport().(interface{ Pending() int }); ok {
+		return p.Pending()
+	}
+	return 0
 }
 
 // write hands staged output to gnet, through the transport if there is

@@ -73,12 +73,17 @@ func (f *feed) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// push adds received bytes for the handshake's goroutine.
-func (f *feed) push(b []byte) {
+// push adds received bytes for the handshake's goroutine, unless that
+// would make more than limit bytes unread.
+func (f *feed) push(b []byte, limit int) bool {
 	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.in)+len(b) > limit {
+		return false
+	}
 	f.in = append(f.in, b...)
 	f.cond.Signal()
-	f.mu.Unlock()
+	return true
 }
 
 // take appends what TLS wrote to dst.

@@ -26,7 +26,17 @@ var (
 	ErrPlainHTTP = errors.New("tlstransport: a plain HTTP request was sent to a TLS port")
 	// ErrNotTLS: the first bytes are not a TLS handshake.
 	ErrNotTLS = errors.New("tlstransport: the first record is not a TLS handshake")
+	// ErrHandshakeInput: the peer sent more than MaxHandshakeInput that
+	// the handshake had not read yet.
+	ErrHandshakeInput = errors.New("tlstransport: too much input during the handshake")
 )
+
+// MaxHandshakeInput bounds what the peer may send that the handshake has
+// not read yet: its flights (a ClientHello, a client certificate chain)
+// and what a client sends right after its Finished. Past it the
+// connection is closed, so that a peer cannot grow the process while the
+// handshake waits (on a slow GetCertificate, say).
+const MaxHandshakeInput = 1 << 20
 
 // plainHTTPReply is the answer to plain HTTP on a TLS port.
 var plainHTTPReply = func() string {
@@ -99,6 +109,10 @@ type Transport struct {
 	state   atomic.Pointer[tls.ConnectionState]
 }
 
+// Pending is the plaintext sent before the handshake ended, held until it
+// does: the connection counts it as output not yet written.
+func (t *Transport) Pending() int { return len(t.pending) }
+
 // ConnectionState is the TLS state once the handshake completed, else
 // nil. It is safe to call from any goroutine.
 func (t *Transport) ConnectionState() *tls.ConnectionState { return t.state.Load() }
@@ -118,14 +132,18 @@ func (t *Transport) Receive(plain, reply, wire []byte) ([]byte, []byte, error) {
 			}
 			return plain, reply, ErrNotTLS
 		}
+		if !t.feed.push(wire, MaxHandshakeInput) {
+			t.fail()
+			return plain, reply, ErrHandshakeInput
+		}
 		t.phase, t.started = phaseHandshaking, true
 		t.feed.blocking = true
-		t.feed.push(wire)
 		go t.handshake()
 		return plain, reply, nil
 	case phaseHandshaking:
-		if len(wire) > 0 {
-			t.feed.push(wire)
+		if len(wire) > 0 && !t.feed.push(wire, MaxHandshakeInput) {
+			t.phase = phaseFailed
+			return plain, reply, ErrHandshakeInput
 		}
 		reply = t.feed.take(reply)
 		if !t.done.Load() {
