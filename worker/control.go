@@ -97,6 +97,12 @@ func (s *controlServer) handle(c net.Conn) {
 			fmt.Fprintf(c, "reloaded: pid %d serves; pid %d finishes its connections and exits\n", pid, os.Getpid())
 		}
 	case "stop":
+		if s.reloading.Load() {
+			// The new process may be about to serve: stopping this one
+			// would leave it running with no command reaching it.
+			fmt.Fprintf(c, "error: a reload is under way; stop again once it is done\n")
+			break
+		}
 		graceful := len(req) > 1 && req[1] == "-g"
 		fmt.Fprintf(c, "stopping %d\n", os.Getpid())
 		_ = c.SetDeadline(time.Time{})

@@ -119,6 +119,8 @@ func serve(f ctlFiles) error {
 			if err := steerToThisProcess(); err != nil {
 				return err
 			}
+			// Done with: workers started later bind as usual.
+			_ = os.Unsetenv(reloadEnv)
 		}
 		if ctl, err = startControl(f); err != nil {
 			return err
@@ -149,6 +151,9 @@ func stopServer(f ctlFiles, graceful bool, out io.Writer) error {
 	first, err := r.ReadString('\n')
 	if err != nil {
 		return fmt.Errorf("worker: stop: %w", err)
+	}
+	if msg, ok := strings.CutPrefix(strings.TrimSpace(first), "error: "); ok {
+		return errors.New("worker: " + msg)
 	}
 	fmt.Fprint(out, first)
 	// The server closes the connection once it has stopped (or exits,

@@ -110,6 +110,12 @@ func (s *controlServer) reload(graceful bool) (int, error) {
 	if !steerSupported {
 		return 0, errors.New("worker: reload needs Linux (SO_REUSEPORT with a steering program)")
 	}
+	if pid := predecessorDraining(); pid > 0 {
+		// Its sockets are still in the port's reuseport group, ahead of
+		// this process's: the next process could not tell where its own
+		// begin.
+		return 0, fmt.Errorf("worker: the last reload's old process (pid %d) still finishes its connections; reload again once it has exited", pid)
+	}
 	if !s.reloading.CompareAndSwap(false, true) {
 		return 0, errors.New("worker: a reload is under way")
 	}
@@ -133,7 +139,10 @@ func (s *controlServer) reload(graceful bool) (int, error) {
 		defer f.Close()
 		log = f
 	}
-	pid, err := spawn(s.files, []string{reloadEnv + "=" + strings.Join(counts, ",")}, log)
+	pid, err := spawn(s.files, []string{
+		reloadEnv + "=" + strings.Join(counts, ","),
+		predecessorEnv + "=" + strconv.Itoa(os.Getpid()),
+	}, log)
 	if err != nil {
 		s.reloading.Store(false)
 		return 0, fmt.Errorf("worker: reload: the new process did not start, this one goes on serving: %w", err)
@@ -161,6 +170,42 @@ func drainForReload(ws []*Worker, graceful bool) {
 		}
 	}
 	StopAll() // closes what is still idle, waits for the rest
+}
+
+// keepUnixPath is for a unix socket worker that handed its path over to a
+// reload's new process: gnet removes the path as it closes the old
+// listener, which would take the new process's socket with it. A hard
+// link made now puts it back once the old engine has stopped. The call it
+// returns does that (nothing for other workers).
+func (w *Worker) keepUnixPath() func() {
+	if w.listen.network != "unix" || !w.handedOver.Load() {
+		return func() {}
+	}
+	path := w.listen.address
+	alias := path + ".handover-" + strconv.Itoa(os.Getpid())
+	_ = os.Remove(alias)
+	if err := os.Link(path, alias); err != nil {
+		return func() {}
+	}
+	return func() {
+		if err := os.Rename(alias, path); err != nil {
+			_ = os.Remove(alias)
+		}
+	}
+}
+
+// predecessorEnv names, in a reload's new process, the old process it
+// replaces.
+const predecessorEnv = "GNETWORKER_RELOAD_FROM"
+
+// predecessorDraining is the pid of the old process of the reload that
+// started this one while it still finishes its connections, else 0.
+func predecessorDraining() int {
+	pid, err := strconv.Atoi(os.Getenv(predecessorEnv))
+	if err != nil || pid <= 0 || pid == os.Getpid() || !processAlive(pid) {
+		return 0
+	}
+	return pid
 }
 
 // reloadServer asks the running server to reload and prints its answer.

@@ -220,8 +220,10 @@ func (w *Worker) stop() {
 	w.closeProbes()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	keep := w.keepUnixPath()
 	_ = w.engine.Stop(ctx) // closes what is left, each with OnClose
 	<-w.runDone
+	keep()
 	if w.listen.network == "unix" && !w.handedOver.Load() {
 		_ = os.Remove(w.listen.address)
 	}
