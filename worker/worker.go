@@ -32,6 +32,16 @@
 // w.Protocol.(*websocket.Server)). func(c, msg any) fits every scheme.
 // Start checks the handler's type and fails with a clear error when it does
 // not fit; at run time a message costs one type assertion, not reflection.
+//
+// # Commands
+//
+// RunAll reads workerman's commands after the program's own flags:
+// start [-d], stop [-g], restart, reload [-g], status [-d|--json] and
+// connections (see RunCommand). start -d detaches the program and writes
+// PidFile; the other commands reach the running server over a unix socket
+// beside it. reload starts the program's binary anew beside the running
+// one on the same port and moves new connections to it; the old process
+// finishes its own and exits (reload.go tells how).
 package worker
 
 import (
