@@ -65,3 +65,20 @@ func sayHi(t *testing.T, conn io.ReadWriter, path string) (byte, string) {
 	require.NoError(t, err)
 	return h[0], string(payload)
 }
+
+// A worker's stop (and a reload) ends WebSocket connections with a close
+// frame saying 1001, going away, rather than a bare TCP close.
+func TestWebSocketStopSaysGoingAway(t *testing.T) {
+	w, addr := start(t, "ws", func(w *worker.Worker) {
+		w.OnMessage = func(c *connection.TcpConnection, m websocket.Message) { _ = c.Send("echo " + m.Text()) }
+	})
+	conn := dial(t, addr)
+	_, payload := sayHi(t, conn, "/")
+	require.Equal(t, "echo hi", payload)
+	go func() { _ = w.Stop() }()
+	got, err := io.ReadAll(conn)
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, len(got), 4, "a close frame")
+	assert.Equal(t, byte(0x88), got[0], "FIN, close")
+	assert.Equal(t, 1001, int(got[2])<<8|int(got[3]))
+}

@@ -217,6 +217,19 @@ func (c *codec) FailureReply() []byte {
 
 var internalErrorClose = appendClose(nil, CloseInternalError, "internal error")
 
+// Drain ends the conversation for a worker's stop or reload: a close
+// frame with 1001 (going away), after which the connection closes once it
+// is written (protocols.Drainer). Browsers reconnect on it.
+func (c *codec) Drain() ([]byte, bool) {
+	if c.closing {
+		return nil, true
+	}
+	c.closing = true
+	return goingAwayClose, true
+}
+
+var goingAwayClose = appendClose(nil, CloseGoingAway, "server going away")
+
 // Reply returns the control frames to send for the last Decode.
 func (c *codec) Reply() []byte { return c.reply }
 
