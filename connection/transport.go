@@ -83,6 +83,8 @@ func (h transportHost) Destroy() { h.c.Destroy() }
 
 func (h transportHost) RemoteAddr() net.Addr { return h.c.remote }
 
+func (h transportHost) MaxPackageSize() int { return h.c.MaxPackageSize() }
+
 func (h transportHost) LocalAddr() net.Addr {
 	c := h.c
 	if c.localLen == 0 {

@@ -42,6 +42,9 @@ type TransportHost interface {
 	// unknown).
 	LocalAddr() net.Addr
 	RemoteAddr() net.Addr
+	// MaxPackageSize is the largest message the connection accepts: the
+	// measure of input a transport may hold for it.
+	MaxPackageSize() int
 }
 
 // Transport carries a connection's bytes between the socket and its

@@ -1,7 +1,11 @@
 package tlstransport
 
 import (
+	"bytes"
 	"crypto/tls"
+	"io"
+	"net"
+	"sync"
 	"testing"
 	"time"
 
@@ -13,8 +17,9 @@ import (
 
 // While the handshake's goroutine is busy (here: a GetCertificate that
 // takes its time, as one that fetches a certificate does), what the peer
-// sends waits unread, up to MaxHandshakeInput; past it the connection
-// fails rather than grow the process. (Found by a second reader.)
+// sends waits unread, up to MaxHandshakeInput plus the connection's
+// MaxPackageSize; past it the connection fails rather than grow the
+// process. (Found by a second reader.)
 func TestHandshakeInputIsBounded(t *testing.T) {
 	scfg, ccfg := configs(t)
 	release := make(chan struct{})
@@ -46,5 +51,50 @@ func TestHandshakeInputIsBounded(t *testing.T) {
 	close(release)
 	tr.Close()
 	leaktest.WaitGoroutines(t, before, 5*time.Second)
-	assert.LessOrEqual(t, held, MaxHandshakeInput, "bytes the peer sent during the handshake, held unread")
+	assert.LessOrEqual(t, held, tr.inputLimit(), "bytes the peer sent during the handshake, held unread")
+	assert.Equal(t, MaxHandshakeInput+1<<20, tr.inputLimit(), "the flights' bound plus the connection's MaxPackageSize")
+}
+
+// A client sends its first request right after its Finished, before the
+// handshake's goroutine has seen the Finished (on a busy single-core
+// server that can take a while): several MiB of it wait unread, within
+// the connection's MaxPackageSize, and reach the codec intact once the
+// handshake ends. A bound of the flights alone broke uploads this way.
+func TestRequestRightAfterFinishedWaits(t *testing.T) {
+	scfg, ccfg := configs(t)
+	stall := make(chan struct{})
+	var release sync.Once
+	defer release.Do(func() { close(stall) }) // should the test fail first
+	hook := func() { <-stall }
+	testHookHandshakeDone.Store(&hook)
+	defer testHookHandshakeDone.Store(nil)
+
+	host := newHost()
+	host.maxPackage = 10 << 20
+	tr := (&Config{TLS: scfg}).NewTransport(host).(*Transport)
+	a, b := net.Pipe()
+	done := make(chan error, 1)
+	go func() { done <- loop(tr, host, a, 64<<10) }()
+
+	client := tls.Client(b, ccfg)
+	require.NoError(t, client.SetDeadline(time.Now().Add(30*time.Second)))
+	require.NoError(t, client.Handshake())
+	data := bytes.Repeat([]byte("0123456789abcdef"), 4<<20/16) // 4 MiB
+	go func() {
+		_, _ = client.Write(data)
+	}()
+	// Let the loop take it all in while the handshake is not marked done.
+	require.Eventually(t, func() bool {
+		tr.feed.mu.Lock()
+		defer tr.feed.mu.Unlock()
+		return len(tr.feed.in) > 2<<20
+	}, 10*time.Second, time.Millisecond, "the request waits in the feed")
+	release.Do(func() { close(stall) })
+	got := make([]byte, len(data))
+	_, err := io.ReadFull(client, got)
+	require.NoError(t, err)
+	assert.True(t, bytes.Equal(data, got), "echoed intact")
+	client.Close()
+	<-done
+	a.Close()
 }

@@ -26,17 +26,28 @@ var (
 	ErrPlainHTTP = errors.New("tlstransport: a plain HTTP request was sent to a TLS port")
 	// ErrNotTLS: the first bytes are not a TLS handshake.
 	ErrNotTLS = errors.New("tlstransport: the first record is not a TLS handshake")
-	// ErrHandshakeInput: the peer sent more than MaxHandshakeInput that
-	// the handshake had not read yet.
+	// ErrHandshakeInput: the peer sent more during the handshake than
+	// the transport holds for it (see MaxHandshakeInput).
 	ErrHandshakeInput = errors.New("tlstransport: too much input during the handshake")
 )
 
-// MaxHandshakeInput bounds what the peer may send that the handshake has
-// not read yet: its flights (a ClientHello, a client certificate chain)
-// and what a client sends right after its Finished. Past it the
-// connection is closed, so that a peer cannot grow the process while the
-// handshake waits (on a slow GetCertificate, say).
+// MaxHandshakeInput bounds the handshake's own flights (a ClientHello, a
+// client certificate chain) that the handshake has not read yet. A client
+// may also send its first request right after its Finished, before the
+// handshake's goroutine has seen the Finished (on a busy single-core
+// server that takes a while, and a 10 MiB upload is under way), so what
+// the transport holds unread is bounded by this plus the connection's
+// MaxPackageSize, as the codec bounds a message. Past it the connection
+// is closed: a peer cannot grow the process while the handshake waits (on
+// a slow GetCertificate, say).
 const MaxHandshakeInput = 1 << 20
+
+// testHookHandshakeDone, when set by a test, runs as the handshake's
+// goroutine returns from the handshake, before the loop hears of it.
+var testHookHandshakeDone atomic.Pointer[func()]
+
+// inputLimit is what the transport holds unread during the handshake.
+func (t *Transport) inputLimit() int { return MaxHandshakeInput + max(t.host.MaxPackageSize(), 0) }
 
 // plainHTTPReply is the answer to plain HTTP on a TLS port.
 var plainHTTPReply = func() string {
@@ -132,7 +143,7 @@ func (t *Transport) Receive(plain, reply, wire []byte) ([]byte, []byte, error) {
 			}
 			return plain, reply, ErrNotTLS
 		}
-		if !t.feed.push(wire, MaxHandshakeInput) {
+		if !t.feed.push(wire, t.inputLimit()) {
 			t.fail()
 			return plain, reply, ErrHandshakeInput
 		}
@@ -141,7 +152,7 @@ func (t *Transport) Receive(plain, reply, wire []byte) ([]byte, []byte, error) {
 		go t.handshake()
 		return plain, reply, nil
 	case phaseHandshaking:
-		if len(wire) > 0 && !t.feed.push(wire, MaxHandshakeInput) {
+		if len(wire) > 0 && !t.feed.push(wire, t.inputLimit()) {
 			t.phase = phaseFailed
 			return plain, reply, ErrHandshakeInput
 		}
@@ -280,6 +291,9 @@ func (t *Transport) uncount() {
 // to take over.
 func (t *Transport) handshake() {
 	err := t.conn.Handshake()
+	if hook := testHookHandshakeDone.Load(); hook != nil {
+		(*hook)()
+	}
 	if err == nil {
 		st := t.conn.ConnectionState()
 		t.state.Store(&st)

@@ -42,11 +42,12 @@ func configs(t testing.TB) (server *tls.Config, client *tls.Config) {
 
 // fakeHost is a connection as the transport sees it.
 type fakeHost struct {
-	wake      chan struct{}
-	destroyed atomic.Bool
+	wake       chan struct{}
+	destroyed  atomic.Bool
+	maxPackage int
 }
 
-func newHost() *fakeHost { return &fakeHost{wake: make(chan struct{}, 1)} }
+func newHost() *fakeHost { return &fakeHost{wake: make(chan struct{}, 1), maxPackage: 1 << 20} }
 
 func (h *fakeHost) Wake() {
 	select {
@@ -57,6 +58,7 @@ func (h *fakeHost) Wake() {
 func (h *fakeHost) Destroy()             { h.destroyed.Store(true); h.Wake() }
 func (h *fakeHost) LocalAddr() net.Addr  { return nil }
 func (h *fakeHost) RemoteAddr() net.Addr { return nil }
+func (h *fakeHost) MaxPackageSize() int  { return h.maxPackage }
 
 // loop plays the event loop for one transport: it hands what the peer
 // sends to Receive in pieces of at most piece bytes, collects what a wake
