@@ -112,7 +112,11 @@ func (w *Worker) status() WorkerStatus {
 	}
 	listen := w.socketName
 	if a := w.Addr(); a != nil && w.listen.network == "tcp" {
-		listen = w.schemeName + "://" + a.String()
+		scheme := w.schemeName
+		if _, tls := tlsSchemes[scheme+"s"]; tls && strings.EqualFold(w.Transport, "ssl") {
+			scheme += "s" // http:// with Transport "ssl" serves https://
+		}
+		listen = scheme + "://" + a.String()
 	}
 	return WorkerStatus{
 		Name:         w.Name,

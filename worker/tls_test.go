@@ -401,3 +401,19 @@ func TestTLSCloseNotify(t *testing.T) {
 	}
 	assert.Equal(t, byte(21), last, "the stream ends with an alert record (close_notify)")
 }
+
+// The status of an http:// worker given Transport "ssl" says https://.
+func TestTLSStatusSaysHTTPS(t *testing.T) {
+	w, _ := start(t, "http", func(w *worker.Worker) {
+		w.Transport = "ssl"
+		w.TLSConfig = serverTLS(t)
+		w.OnMessage = func(*connection.TcpConnection, *http.Request) {}
+	})
+	for _, ws := range worker.Status().Workers {
+		if ws.Listen == "https://"+w.Addr().String() {
+			assert.Equal(t, "ssl", ws.Transport)
+			return
+		}
+	}
+	t.Errorf("no worker listens on https://%s in %+v", w.Addr(), worker.Status().Workers)
+}
