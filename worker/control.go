@@ -29,8 +29,19 @@ type controlServer struct {
 	closed     bool
 	handedOver bool // a reload's new process owns the pid file and socket now
 
-	reloading atomic.Bool
+	// state is what the process does at its commands' request: one of
+	// the states below. A stop and a reload exclude each other: a stop
+	// during a reload would leave the new process serving with nothing
+	// to reach it, and a reload during a stop would start one.
+	state atomic.Int32
 }
+
+// The control server's states.
+const (
+	serving   int32 = iota
+	reloading       // starting a reload's new process, or handed over to it
+	stopping
+)
 
 // handOver leaves the pid file and the socket path to a reload's new
 // process, which has replaced them.
@@ -97,7 +108,7 @@ func (s *controlServer) handle(c net.Conn) {
 			fmt.Fprintf(c, "reloaded: pid %d serves; pid %d finishes its connections and exits\n", pid, os.Getpid())
 		}
 	case "stop":
-		if s.reloading.Load() {
+		if !s.state.CompareAndSwap(serving, stopping) && s.state.Load() != stopping {
 			// The new process may be about to serve: stopping this one
 			// would leave it running with no command reaching it.
 			fmt.Fprintf(c, "error: a reload is under way; stop again once it is done\n")
@@ -143,7 +154,9 @@ func (s *controlServer) close() {
 	handedOver := s.handedOver
 	s.mu.Unlock()
 	s.ln.Close()
-	if !handedOver {
+	if !handedOver && s.files.ownedBy(os.Getpid()) {
+		// (A pid file naming another process is a reload's new one,
+		// started as this one stopped: its files are its own.)
 		_ = os.Remove(s.files.sock)
 		_ = os.Remove(s.files.pid)
 	}

@@ -124,6 +124,16 @@ func waitGone(pid int, d time.Duration) bool {
 	return true
 }
 
+// ownedBy reports whether the pid file names pid (or is gone).
+func (f ctlFiles) ownedBy(pid int) bool {
+	b, err := os.ReadFile(f.pid)
+	if err != nil {
+		return true
+	}
+	got, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	return err != nil || got == pid
+}
+
 // writePid writes the pid file, replacing it atomically.
 func (f ctlFiles) writePid() error {
 	tmp := f.pid + ".tmp"

@@ -116,7 +116,10 @@ func (s *controlServer) reload(graceful bool) (int, error) {
 		// begin.
 		return 0, fmt.Errorf("worker: the last reload's old process (pid %d) still finishes its connections; reload again once it has exited", pid)
 	}
-	if !s.reloading.CompareAndSwap(false, true) {
+	if !s.state.CompareAndSwap(serving, reloading) {
+		if s.state.Load() == stopping {
+			return 0, errors.New("worker: the server is stopping")
+		}
 		return 0, errors.New("worker: a reload is under way")
 	}
 	ws := runningWorkers()
@@ -133,7 +136,7 @@ func (s *controlServer) reload(graceful bool) (int, error) {
 	if !inDaemon() {
 		f, err := os.OpenFile(s.files.log, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 		if err != nil {
-			s.reloading.Store(false)
+			s.state.Store(serving)
 			return 0, fmt.Errorf("worker: reload log: %w", err)
 		}
 		defer f.Close()
@@ -144,7 +147,7 @@ func (s *controlServer) reload(graceful bool) (int, error) {
 		predecessorEnv + "=" + strconv.Itoa(os.Getpid()),
 	}, log)
 	if err != nil {
-		s.reloading.Store(false)
+		s.state.Store(serving)
 		return 0, fmt.Errorf("worker: reload: the new process did not start, this one goes on serving: %w", err)
 	}
 	s.handOver()
