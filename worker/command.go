@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
+
 	"time"
 )
 
@@ -126,20 +126,14 @@ func (cmd command) run(out io.Writer) error {
 		_, err := io.WriteString(out, commandHelp)
 		return err
 	case "start":
-		if cmd.daemon && !inDaemon() {
-			return startDaemon(files, out)
-		}
-		return serve(files)
+		return cmd.start(files, out)
 	case "stop":
 		return stopServer(files, cmd.graceful, out)
 	case "restart":
 		if err := stopServer(files, cmd.graceful, out); err != nil && !errors.Is(err, ErrNotRunning) {
 			return err
 		}
-		if cmd.daemon && !inDaemon() {
-			return startDaemon(files, out)
-		}
-		return serve(files)
+		return cmd.start(files, out)
 	case "reload":
 		return reloadServer(files, cmd.graceful, out)
 	case "status":
@@ -150,5 +144,10 @@ func (cmd command) run(out io.Writer) error {
 	return fmt.Errorf("worker: unknown command %q", cmd.name)
 }
 
-// commandLine is the process's command words, for logs.
-func commandLine() string { return strings.Join(os.Args, " ") }
+// start serves in this process, or starts a daemon that does (-d).
+func (cmd command) start(files ctlFiles, out io.Writer) error {
+	if cmd.daemon && !inDaemon() {
+		return startDaemon(files, out)
+	}
+	return serve(files)
+}

@@ -3,6 +3,7 @@ package worker
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -111,7 +112,7 @@ func (s *controlServer) handle(c net.Conn) {
 		if !s.state.CompareAndSwap(serving, stopping) && s.state.Load() != stopping {
 			// The new process may be about to serve: stopping this one
 			// would leave it running with no command reaching it.
-			fmt.Fprintf(c, "error: a reload is under way; stop again once it is done\n")
+			fmt.Fprintf(c, "error: worker: a reload is under way; stop again once it is done\n")
 			break
 		}
 		graceful := len(req) > 1 && req[1] == "-g"
@@ -127,7 +128,7 @@ func (s *controlServer) handle(c net.Conn) {
 		}
 		return
 	default:
-		fmt.Fprintf(c, "error: unknown request %q\n", req[0])
+		fmt.Fprintf(c, "error: worker: unknown control request %q\n", req[0])
 	}
 	c.Close()
 }
@@ -179,6 +180,22 @@ func (f ctlFiles) ask(req string) (io.ReadCloser, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// request is a control request's line: name, with -g when graceful.
+func request(name string, graceful bool) string {
+	if graceful {
+		return name + " -g"
+	}
+	return name
+}
+
+// answerError is the error an answer reports ("error: ..."), or nil.
+func answerError(answer string) error {
+	if msg, ok := strings.CutPrefix(strings.TrimSpace(answer), "error: "); ok {
+		return errors.New(msg)
+	}
+	return nil
 }
 
 // askJSON sends a request and decodes its JSON answer into v.

@@ -137,12 +137,8 @@ func serve(f ctlFiles) error {
 
 // stopServer asks the running server to stop and waits until it has.
 func stopServer(f ctlFiles, graceful bool, out io.Writer) error {
-	req := "stop"
-	if graceful {
-		req += " -g"
-	}
 	pid, _ := f.running()
-	c, err := f.ask(req)
+	c, err := f.ask(request("stop", graceful))
 	if err != nil {
 		return err
 	}
@@ -152,8 +148,8 @@ func stopServer(f ctlFiles, graceful bool, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("worker: stop: %w", err)
 	}
-	if msg, ok := strings.CutPrefix(strings.TrimSpace(first), "error: "); ok {
-		return errors.New("worker: " + msg)
+	if err := answerError(first); err != nil {
+		return err
 	}
 	fmt.Fprint(out, first)
 	// The server closes the connection once it has stopped (or exits,

@@ -213,11 +213,7 @@ func predecessorDraining() int {
 
 // reloadServer asks the running server to reload and prints its answer.
 func reloadServer(f ctlFiles, graceful bool, out io.Writer) error {
-	req := "reload"
-	if graceful {
-		req += " -g"
-	}
-	c, err := f.ask(req)
+	c, err := f.ask(request("reload", graceful))
 	if err != nil {
 		return err
 	}
@@ -226,10 +222,9 @@ func reloadServer(f ctlFiles, graceful bool, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	text := strings.TrimSpace(string(answer))
-	if msg, ok := strings.CutPrefix(text, "error: "); ok {
-		return errors.New(msg)
+	if err := answerError(string(answer)); err != nil {
+		return err
 	}
-	fmt.Fprintln(out, text)
+	fmt.Fprintln(out, strings.TrimSpace(string(answer)))
 	return nil
 }
