@@ -304,20 +304,7 @@ func (r *results) markdown() string {
 			p("## %s — `%s`\n\n", s.Title, s.Name)
 			p("Latency from writing `GET /publish` on a control connection to each of %d clients reading the event; medians over every publish of every round.\n\n", o.SSEClients)
 			p("\"server CPU\" is the server's CPU time (all threads, from /proc/PID/task/*/schedstat) between the publish request and the last receipt: what the fan-out costs the server, apart from the harness's own time to wake %d reading goroutines.\n\n", o.SSEClients)
-			p("| server | p50 | p99 | time to last client | last vs net/http | server CPU per publish | publishes | missed receipts |\n|---|---:|---:|---:|---:|---:|---:|---:|\n")
-			base, okb := r.sseStat("nethttp")
-			for _, d := range servers {
-				st, ok := r.sseStat(d.Key)
-				if !ok {
-					p("| %s | — | | | | | | %s |\n", d.Label, r.SSEErr[d.Key])
-					continue
-				}
-				rel := "—"
-				if okb && base.Last > 0 {
-					rel = fmt.Sprintf("%.2fx", float64(st.Last)/float64(base.Last))
-				}
-				p("| %s | %s | %s | %s | %s | %s | %d | %d |\n", d.Label, ms(st.P50), ms(st.P99), ms(st.Last), rel, ms(st.CPU), st.Publishes, st.Missing)
-			}
+			fanoutTable(p, servers, "nethttp", "net/http", r.sseStat, r.SSEErr)
 			p("\n![%s](charts/%s.png)\n\n", s.Name, s.Name)
 		case kindScaling:
 			r.scalingSection(p, s)
@@ -525,6 +512,26 @@ func num(v float64) string {
 
 // idleTable prints the RSS-per-idle-connection table of an SSE or
 // WebSocket scenario, relative to the server keyed base.
+// fanoutTable is a fan-out scenario's table: latencies, the time to the
+// last client against base's, and the server's CPU per publish.
+func fanoutTable(p func(string, ...any), defs []*serverDef, base, baseLabel string,
+	stat func(string) (sseStat, bool), errs map[string]string) {
+	p("| server | p50 | p99 | time to last client | last vs %s | server CPU per publish | publishes | missed receipts |\n|---|---:|---:|---:|---:|---:|---:|---:|\n", baseLabel)
+	b, okb := stat(base)
+	for _, d := range defs {
+		st, ok := stat(d.Key)
+		if !ok {
+			p("| %s | — | | | | | | %s |\n", d.Label, errs[d.Key])
+			continue
+		}
+		rel := "—"
+		if okb && b.Last > 0 {
+			rel = fmt.Sprintf("%.2fx", float64(st.Last)/float64(b.Last))
+		}
+		p("| %s | %s | %s | %s | %s | %s | %d | %d |\n", d.Label, ms(st.P50), ms(st.P99), ms(st.Last), rel, ms(st.CPU), st.Publishes, st.Missing)
+	}
+}
+
 func idleTable(p func(string, ...any), defs []*serverDef, base, baseLabel string,
 	stat func(string) (sseStat, bool), errs map[string]string) {
 	p("| server | RSS before | RSS with clients | per connection | vs %s |\n|---|---:|---:|---:|---:|\n", baseLabel)

@@ -86,20 +86,8 @@ func (r *results) wsSection(p func(string, ...any), s *scenario) {
 		if st, ok := r.sseStat("gnetworker"); ok && r.measuredFanout() {
 			p(" For comparison, gnetworker's SSE fan-out of a 64-byte event to as many clients in this run (`sse-fanout`): p50 %s, p99 %s, %s to the last client.", ms(st.P50), ms(st.P99), ms(st.Last))
 		}
-		p("\n\n| server | p50 | p99 | time to last client | last vs gorilla | server CPU per publish | publishes | missed receipts |\n|---|---:|---:|---:|---:|---:|---:|---:|\n")
-		base, okb := r.wsStat("gorilla")
-		for _, d := range wsServers {
-			st, ok := r.wsStat(d.Key)
-			if !ok {
-				p("| %s | — | | | | | | %s |\n", d.Label, r.WSErr[d.Key])
-				continue
-			}
-			rel := "—"
-			if okb && base.Last > 0 {
-				rel = fmt.Sprintf("%.2fx", float64(st.Last)/float64(base.Last))
-			}
-			p("| %s | %s | %s | %s | %s | %s | %d | %d |\n", d.Label, ms(st.P50), ms(st.P99), ms(st.Last), rel, ms(st.CPU), st.Publishes, st.Missing)
-		}
+		p("\n\n")
+		fanoutTable(p, wsServers, "gorilla", "gorilla", r.wsStat, r.WSErr)
 		p("\n![%s](charts/%s.png)\n\n", s.Name, s.Name)
 	}
 }
