@@ -2,9 +2,12 @@
 # Installs what the test suite needs beyond Go: Debian's chromium (for the
 # browser tests, examples/sse and examples/wschat's browser*_test.go),
 # python3-websockets (examples/wsecho/main_test.go), curl and openssl (the
-# independent TLS clients of examples/hello's tests) and the npm
-# packages of tests/browser (playwright-core, which drives that chromium;
-# never a downloaded browser: no `playwright install`, no plain puppeteer).
+# independent TLS clients of examples/hello's tests), redis-server (the
+# real Redis that internal/redistest starts for the Redis scale-out tests,
+# each on a port of its own; Debian's package may also start a system redis
+# on 6379, which the tests never use) and the npm packages of
+# tests/browser (playwright-core, which drives that chromium; never a
+# downloaded browser: no `playwright install`, no plain puppeteer).
 #
 # Safe to run again: apt is used only when something is missing, and
 # `npm ci` runs only when tests/browser/node_modules does not match
@@ -26,6 +29,9 @@ need_apt=()
 # examples/hello's process tests.
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
+# Debian's redis-server: internal/redistest runs it (from PATH) on free
+# loopback ports for the Redis scale-out tests.
+command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
 command -v npm >/dev/null 2>&1 || need_apt+=(npm)
 if [ ${#need_apt[@]} -gt 0 ]; then
@@ -57,4 +63,4 @@ if [ -f "$browser_dir/package.json" ]; then
   fi
 fi
 
-echo "test dependencies ready: $("$chromium_bin" --version 2>/dev/null | head -n1), node $(node --version), $(openssl version), $(curl --version | head -n1 | cut -d' ' -f1-2)"
+echo "test dependencies ready: $("$chromium_bin" --version 2>/dev/null | head -n1), node $(node --version), $(openssl version), $(curl --version | head -n1 | cut -d' ' -f1-2), $(redis-server --version | cut -d' ' -f1-3)"
