@@ -325,7 +325,9 @@ func (c *TcpConnection) BufferedOutput() int {
 	return c.stagedLocked() + int(c.gnetBuffered) + int(c.inFlight)
 }
 
-// Send encodes v with the connection's protocol and queues it for the peer.
+// Send encodes v with the connection's protocol and queues it for the peer
+// (a protocols.Adapter is encoded in the form it gives for the
+// connection's codec).
 // It fails with ErrClosed once the connection is closing, with
 // ErrSendBufferFull while the send buffer is full, and with the protocol's
 // error when v cannot be encoded.
@@ -480,6 +482,9 @@ func (c *TcpConnection) send(v any, raw, closeAfter bool) error {
 func (c *TcpConnection) appendLocked(v any, raw bool) error {
 	if p, ok := v.(protocols.PerCodec); ok && raw {
 		v = p.For(c.codec)
+	}
+	if a, ok := v.(protocols.Adapter); ok && !raw {
+		v = a.Adapt(c.codec)
 	}
 	if s, ok := v.(*Shared); ok && raw {
 		if c.out == nil {

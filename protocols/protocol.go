@@ -172,6 +172,24 @@ type PerCodec interface {
 	For(codec Codec) any
 }
 
+// Adapter is a message that takes its form from the codec of the
+// connection it is sent on, before being encoded: a group message is a
+// server-sent event on a connection streaming text/event-stream and plain
+// text on a WebSocket. Send calls Adapt once, with the codec lock held,
+// from the sender's goroutine, and encodes what it returns; SendRaw does
+// not call it. Adapt must not call back into the connection.
+type Adapter interface {
+	Adapt(codec Codec) any
+}
+
+// EventStreamer is implemented by codecs that can stream server-sent
+// events (HTTP): EventStream reports whether the connection is streaming
+// a text/event-stream response now, so that a message sent to it should
+// be an event. It is called with the codec lock held (from an Adapter).
+type EventStreamer interface {
+	EventStream() bool
+}
+
 // HandlerRequired is implemented by protocols whose every message needs an
 // answer from the application (HTTP): a worker of such a protocol refuses
 // to start without OnMessage, rather than accept requests it would never

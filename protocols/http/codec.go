@@ -337,6 +337,13 @@ func (c *codec) Idle() bool {
 	return c.streaming == kindComplete && !c.owed && c.file == nil && (c.parser == nil || !c.parser.Started())
 }
 
+// EventStream: a text/event-stream response's header was sent and the
+// stream goes on, so messages sent now are its events
+// (protocols.EventStreamer). A HEAD request's stream ended with its
+// header; a stream sent with "Transfer-Encoding: chunked" is a chunked
+// response, which this does not report.
+func (c *codec) EventStream() bool { return c.streaming == kindEventStream }
+
 var lastChunk = []byte("0\r\n\r\n")
 
 // FailureReply answers 500 when the handler panicked before answering.
