@@ -18,6 +18,9 @@
 //     SlowPolicy (dropped, or skipped for that event). It never blocks the
 //     others, and the connection's MaxSendBufferSize bounds its memory.
 //   - A closing connection unsubscribes itself, leaving nothing behind.
+//   - Scale-out: with Options.Backend (bus/redisbus), topics live in a
+//     shared log and hubs on many processes and machines act as one; see
+//     "Across processes" below.
 //
 // Typical use, in an http worker's OnMessage:
 //
@@ -30,15 +33,54 @@
 //		hub.Publish("news", http.ServerSentEvents{Event: "post", Data: string(req.RawBody())})
 //		_ = c.Send("ok")
 //	}
+//
+// # Across processes
+//
+// With Options.Backend set to a bus.Log, such as a redisbus.Bus, each
+// topic is a stream of that log (on Redis, a Redis Stream called
+// <prefix>sse:<topic>), and the hub is one node of many:
+//
+//   - Publish appends the event to the topic's stream; every node that has
+//     subscribers of the topic reads it (a few XREADs per node, never one
+//     per subscriber) and fans it out to them, its own subscribers
+//     included, with the zero-copy broadcast above. Anyone who can append
+//     to the stream publishes: on Redis,
+//     `XADD gnetworker:sse:news MAXLEN ~ 1000 * event post data hello`.
+//     An entry's fields are data (the event's data, "" when absent), event
+//     (its type, optional) and retry (milliseconds, optional); others are
+//     ignored.
+//   - Event IDs are the log's entry IDs (on Redis, "1733140000000-0"), the
+//     same on every node. A client reconnecting to any node with
+//     Last-Event-ID gets what it missed from the log, or ResetEvent when
+//     that is no longer all held (the window is the backend's: redisbus's
+//     MaxLen) or is more than ReplaySize events.
+//   - A subscriber's response head is sent once the hub reads its topics
+//     from where the log stands: every event published after a client saw
+//     the head reaches it. That takes one round trip to the backend for a
+//     topic new to this node (two with a replay), done off the event loop;
+//     meanwhile the client waits. When the backend does not answer within
+//     JoinTimeout the client gets 503 Service Unavailable.
+//   - Publish waits for the backend: call it off the event loop, or use
+//     PublishAsync. While the backend is unreachable, publishes wait in
+//     its bounded queue and reach subscribers, with their IDs, once it is
+//     back; beyond the bound or the queue's timeout they fail with an
+//     error, never silently.
+//   - Event IDs order events within a topic. A client subscribed to several
+//     topics gets each topic's events in order; across topics, events
+//     carry IDs from separate streams, so its replay takes, from each
+//     topic, the events with IDs after its Last-Event-ID.
 package ssehub
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"strconv"
 	"sync"
 	"time"
+	"unicode/utf8"
 
+	"github.com/gnetworker/gnetworker/bus"
 	"github.com/gnetworker/gnetworker/connection"
 	"github.com/gnetworker/gnetworker/internal/systimer"
 	"github.com/gnetworker/gnetworker/protocols/http"
@@ -82,13 +124,36 @@ type Options struct {
 	Retry time.Duration
 	// Header adds response headers to the event-stream response.
 	Header map[string]string
+	// Topics, when not empty, are the only topics: Subscribe and Publish
+	// refuse others with ErrUnknownTopic.
+	Topics []string
+	// Backend, when set, keeps the topics in a log shared with other hubs
+	// (see "Across processes"); nil keeps them in this hub's memory.
+	Backend bus.Log
+	// JoinTimeout bounds how long a new subscriber waits for the Backend
+	// before it is answered 503 (DefaultJoinTimeout when 0).
+	JoinTimeout time.Duration
 }
+
+// DefaultJoinTimeout is the default of Options.JoinTimeout.
+const DefaultJoinTimeout = 30 * time.Second
+
+// MaxTopicLength bounds a topic's name, in bytes.
+const MaxTopicLength = 256
 
 // Errors returned by Subscribe.
 var (
 	ErrClosed       = errors.New("ssehub: hub closed")
 	ErrNoTopics     = errors.New("ssehub: Subscribe needs at least one topic")
 	ErrBadLastEvent = errors.New("ssehub: invalid Last-Event-ID")
+	// ErrBadTopic: a topic must be 1 to MaxTopicLength bytes of UTF-8
+	// without control characters.
+	ErrBadTopic = errors.New("ssehub: invalid topic name")
+	// ErrUnknownTopic: the topic is not one of Options.Topics.
+	ErrUnknownTopic = errors.New("ssehub: unknown topic")
+	// ErrJoining: with a Backend, a connection is subscribed again before
+	// its previous Subscribe completed.
+	ErrJoining = errors.New("ssehub: subscription in progress")
 )
 
 // Hub holds topics and their subscribers. Its methods are safe from any
@@ -113,6 +178,15 @@ type Hub struct {
 	more        map[*connection.TcpConnection][]*topic
 	heartbeatID timer.ID
 	scratch     []*connection.TcpConnection
+	allowed     map[string]struct{} // Options.Topics, as a set
+
+	// With a Backend (backend.go).
+	backend bus.Log
+	sinkFn  bus.Sink                              // h.sink, bound once
+	joining map[*connection.TcpConnection]*joiner // subscribers being joined
+	ctx     context.Context                       // cancelled by Close
+	cancel  context.CancelFunc
+	joins   sync.WaitGroup
 }
 
 // A subscriber is its connection: the hub keeps no struct per subscriber,
@@ -125,6 +199,12 @@ type topic struct {
 	head    int
 	count   int
 	evicted uint64 // id of the newest event dropped from the ring
+
+	// With a Backend.
+	state   watchState
+	ready   chan struct{} // closed when a watch attempt ends
+	last    string        // ID of the newest event delivered here
+	joining int           // subscribers being joined to this topic
 }
 
 type entry struct {
@@ -160,16 +240,67 @@ func New(opts Options) *Hub {
 		h.retry = connection.NewShared(b)
 	}
 	h.forgetFn = h.forget
+	if len(opts.Topics) > 0 {
+		h.allowed = make(map[string]struct{}, len(opts.Topics))
+		for _, t := range opts.Topics {
+			h.allowed[t] = struct{}{}
+		}
+	}
+	if opts.Backend != nil {
+		if h.opts.JoinTimeout <= 0 {
+			h.opts.JoinTimeout = DefaultJoinTimeout
+		}
+		h.backend = opts.Backend
+		h.sinkFn = h.sink
+		h.joining = make(map[*connection.TcpConnection]*joiner)
+		h.ctx, h.cancel = context.WithCancel(context.Background())
+	}
 	return h
+}
+
+// checkTopic returns why a topic name may not be used, or nil.
+func (h *Hub) checkTopic(name string) error {
+	if name == "" || len(name) > MaxTopicLength || !utf8.ValidString(name) {
+		return ErrBadTopic
+	}
+	for _, r := range name {
+		if r < 0x20 || r == 0x7f {
+			return ErrBadTopic
+		}
+	}
+	if h.allowed != nil {
+		if _, ok := h.allowed[name]; !ok {
+			return ErrUnknownTopic
+		}
+	}
+	return nil
+}
+
+func (h *Hub) checkTopics(names []string) error {
+	if len(names) == 0 {
+		return ErrNoTopics
+	}
+	for _, n := range names {
+		if err := h.checkTopic(n); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Subscribe answers req on c with an event-stream response and subscribes
 // c to topics. When req carries Last-Event-ID, the events of those topics
 // published after that id are sent first, or ResetEvent when they are no
 // longer all held. Subscribing a connection again adds topics.
+//
+// With a Backend the subscription completes in the background; see
+// "Across processes".
 func (h *Hub) Subscribe(c *connection.TcpConnection, req *http.Request, topics ...string) error {
-	if len(topics) == 0 {
-		return ErrNoTopics
+	if err := h.checkTopics(topics); err != nil {
+		return err
+	}
+	if h.backend != nil {
+		return h.subscribeShared(c, req, topics)
 	}
 	added, err := h.subscribe(c, req, topics)
 	if err != nil || !added {
@@ -271,7 +402,16 @@ func (h *Hub) replayLocked(c *connection.TcpConnection, topics []*topic, last st
 // The hub assigns the event's id (ev.ID is ignored) and returns it. An
 // invalid event (see http.ServerSentEvents) is not sent and returns "" and
 // the encoding error.
+//
+// With a Backend, the backend gives the id, and Publish waits for it:
+// see PublishAsync.
 func (h *Hub) Publish(topicName string, ev http.ServerSentEvents) (string, error) {
+	if err := h.checkTopic(topicName); err != nil {
+		return "", err
+	}
+	if h.backend != nil {
+		return h.publishShared(topicName, ev)
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
@@ -358,6 +498,9 @@ func (h *Hub) forget(c *connection.TcpConnection) {
 
 // removeLocked forgets subscriber c, if it is one.
 func (h *Hub) removeLocked(c *connection.TcpConnection) {
+	if h.joining != nil {
+		delete(h.joining, c) // its join sees it and gives up
+	}
 	first, ok := h.subs[c]
 	if !ok {
 		return
@@ -379,7 +522,21 @@ func (h *Hub) removeLocked(c *connection.TcpConnection) {
 // nothing.
 func (h *Hub) leaveLocked(c *connection.TcpConnection, t *topic) {
 	delete(t.subs, c)
-	if t.unused() {
+	h.dropIfUnusedLocked(t)
+}
+
+// dropIfUnusedLocked forgets t when nothing needs it any more.
+func (h *Hub) dropIfUnusedLocked(t *topic) {
+	if h.backend == nil {
+		if t.unused() {
+			delete(h.topics, t.name)
+		}
+		return
+	}
+	if len(t.subs) == 0 && t.joining == 0 {
+		if t.state == watched {
+			h.backend.Unwatch(streamOf(t.name))
+		}
 		delete(h.topics, t.name)
 	}
 }
@@ -403,10 +560,14 @@ func (h *Hub) Subscribers(topic string) int {
 	return 0
 }
 
-// LastID is the id of the newest published event ("0" before any).
+// LastID is the id of the newest published event ("0" before any). With
+// a Backend it is the newest id this hub delivered, over its topics ("" before any).
 func (h *Hub) LastID() string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.backend != nil {
+		return h.newestLocked(nil)
+	}
 	return strconv.FormatUint(h.lastID, 10)
 }
 
@@ -420,9 +581,21 @@ func (h *Hub) Close() {
 	}
 	h.closed = true
 	h.stopHeartbeatLocked()
-	conns := make([]*connection.TcpConnection, 0, len(h.subs))
+	conns := make([]*connection.TcpConnection, 0, len(h.subs)+len(h.joining))
 	for c := range h.subs {
 		conns = append(conns, c)
+	}
+	if h.backend != nil {
+		h.cancel()
+		for c := range h.joining {
+			conns = append(conns, c)
+		}
+		clear(h.joining)
+		for _, t := range h.topics {
+			if t.state == watched {
+				h.backend.Unwatch(streamOf(t.name))
+			}
+		}
 	}
 	h.subs = map[*connection.TcpConnection]*topic{}
 	h.more = map[*connection.TcpConnection][]*topic{}
@@ -431,6 +604,7 @@ func (h *Hub) Close() {
 	for _, c := range conns {
 		_ = c.Close()
 	}
+	h.joins.Wait()
 }
 
 // The heartbeat timer runs only while the hub has subscribers.

@@ -88,32 +88,54 @@ func subscribe(t *testing.T, addr, query, lastID string) *client {
 func (c *client) next(t *testing.T, heartbeats bool) event {
 	t.Helper()
 	for {
-		var ev event
-		for {
-			line, err := c.r.ReadString('\n')
-			require.NoError(t, err)
-			line = strings.TrimSuffix(line, "\n")
-			if line == "" {
-				break
-			}
-			field, value, _ := strings.Cut(line, ":")
-			value = strings.TrimPrefix(value, " ")
-			switch field {
-			case "":
-				ev.comment = value
-			case "event":
-				ev.name = value
-			case "id":
-				ev.id = value
-			case "data":
-				ev.data = value
-			}
-		}
+		ev, err := c.read()
+		require.NoError(t, err)
 		if ev.comment != "" && ev.name == "" && ev.data == "" && !heartbeats {
 			continue
 		}
 		return ev
 	}
+}
+
+// read reads one event block.
+func (c *client) read() (event, error) {
+	var ev event
+	for {
+		line, err := c.r.ReadString('\n')
+		if err != nil {
+			return ev, err
+		}
+		line = strings.TrimSuffix(line, "\n")
+		if line == "" {
+			return ev, nil
+		}
+		field, value, _ := strings.Cut(line, ":")
+		value = strings.TrimPrefix(value, " ")
+		switch field {
+		case "":
+			ev.comment = value
+		case "event":
+			ev.name = value
+		case "id":
+			ev.id = value
+		case "data":
+			ev.data = value
+		}
+	}
+}
+
+// rawGet sends a GET and returns the response's status line.
+func rawGet(t *testing.T, addr, target string) string {
+	t.Helper()
+	conn, err := net.DialTimeout("tcp", addr, 2*time.Second)
+	require.NoError(t, err)
+	defer conn.Close()
+	require.NoError(t, conn.SetDeadline(time.Now().Add(30*time.Second)))
+	_, err = conn.Write([]byte("GET " + target + " HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n"))
+	require.NoError(t, err)
+	status, err := bufio.NewReader(conn).ReadString('\n')
+	require.NoError(t, err)
+	return status
 }
 
 func publish(t *testing.T, hub *ssehub.Hub, topic string, n int) []string {
