@@ -12,10 +12,15 @@ import (
 // presence keeps this node's counts in Redis: a hash per node, and the
 // node's expiry in a sorted set of nodes. Counts are sums over the nodes
 // whose expiry, by Redis's clock, has not passed.
+//
+// Its goroutine starts with the first use, so that a node that keeps no
+// counts (an SSE hub alone) is not listed.
 type presence struct {
 	b       *Bus
 	hashKey string
 	kick    chan struct{}
+	once    sync.Once
+	run     bool // the goroutine was started (under once)
 
 	mu     sync.Mutex
 	counts map[string]int // this node's counts, as the application set them
@@ -59,9 +64,31 @@ func newPresence(b *Bus) *presence {
 	}
 }
 
+// start starts the presence goroutine once, unless the bus is closed.
+func (p *presence) start() {
+	p.once.Do(func() {
+		b := p.b
+		b.closeMu.RLock()
+		defer b.closeMu.RUnlock()
+		if b.closed {
+			return
+		}
+		p.run = true
+		b.wg.Add(1)
+		go p.loop()
+	})
+}
+
+// started reports whether the presence goroutine was started.
+func (p *presence) started() bool {
+	p.once.Do(func() {}) // waits for a start in progress
+	return p.run
+}
+
 // SetCount records this node's count for key; see bus.Presence.
 func (b *Bus) SetCount(key string, n int) {
 	p := b.presence
+	p.start()
 	p.mu.Lock()
 	if n <= 0 {
 		delete(p.counts, key)
@@ -79,6 +106,7 @@ func (b *Bus) SetCount(key string, n int) {
 // Count sums key's counts over the live nodes; see bus.Presence. This
 // node's count is taken as set, written to Redis or not yet.
 func (b *Bus) Count(ctx context.Context, key string) (int, error) {
+	b.presence.start()
 	others, err := countScript.Run(ctx, b.rdb, []string{b.opts.Prefix + "nodes"}, b.opts.Prefix+"node:", key, b.opts.NodeID).Int()
 	if err != nil {
 		return 0, err

@@ -197,9 +197,8 @@ func New(rdb redis.UniversalClient, opts Options) *Bus {
 		b.readers[i] = newReader(b, i)
 	}
 	b.presence = newPresence(b)
-	b.wg.Add(2 + len(b.readers))
+	b.wg.Add(1 + len(b.readers))
 	go b.writeLoop()
-	go b.presence.loop()
 	for _, r := range b.readers {
 		go r.loop()
 	}
@@ -224,7 +223,9 @@ func (b *Bus) Close() error {
 		r.wake(time.Second)
 	}
 	b.wg.Wait()
-	b.presence.remove()
+	if b.presence.started() {
+		b.presence.remove()
+	}
 	if b.owned {
 		return b.rdb.Close()
 	}

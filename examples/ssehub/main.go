@@ -6,6 +6,12 @@
 //	go run ./examples/ssehub -addr 127.0.0.1:9000
 //	go run ./examples/ssehub -header-timeout 2s -max-conns 5000
 //	go run ./examples/ssehub -cert site.crt -key site.key   # https://
+//	go run ./examples/ssehub -addr 127.0.0.1:8081 -redis redis://127.0.0.1:6379
+//
+// With -redis, every process started with the same Redis is a node of one
+// hub: a message POSTed to any node reaches the tabs of every node, with
+// the same event id, and a tab that reconnects to any node gets what it
+// missed. Each node publishes its own clock, named after its address.
 //
 // The limit flags map to http.Protocol and worker.Worker fields; zero keeps
 // the default, a negative timeout disables it. The address is logged once
@@ -14,10 +20,12 @@ package main
 
 import (
 	_ "embed"
+	"errors"
 	"flag"
 	"log"
 	"time"
 
+	"github.com/gnetworker/gnetworker/bus"
 	"github.com/gnetworker/gnetworker/connection"
 	"github.com/gnetworker/gnetworker/examples/internal/serverflags"
 	"github.com/gnetworker/gnetworker/protocols/http"
@@ -37,8 +45,17 @@ func main() {
 	count := flag.Int("count", 0, "event loops (0: one per CPU)")
 	lim := serverflags.Register()
 	tlsFiles := serverflags.RegisterTLS()
+	redisFlag := serverflags.RegisterRedis()
 	flag.Parse()
-	hub := ssehub.New(ssehub.Options{Retry: 2 * time.Second})
+	backend, err := redisFlag.Dial()
+	if err != nil {
+		log.Fatal(err)
+	}
+	opts := ssehub.Options{Retry: 2 * time.Second}
+	if backend != nil {
+		opts.Backend = backend
+	}
+	hub := ssehub.New(opts)
 	w, err := newWorker(*addr, hub)
 	if err != nil {
 		log.Fatal(err)
@@ -49,18 +66,32 @@ func main() {
 		log.Fatal(err)
 	}
 	w.OnWorkerStart = func(w *worker.Worker) {
-		startClock(hub)
+		name := ""
+		if backend != nil {
+			name = w.Addr().String()
+		}
+		startClock(hub, name)
 		log.Printf("SSE hub example on %s://%s/", tlsFiles.Scheme("http"), w.Addr())
 	}
-	if err := worker.RunAll(); err != nil {
+	err = worker.RunAll()
+	hub.Close()
+	if backend != nil {
+		_ = backend.Close()
+	}
+	if err != nil {
 		log.Fatal(err)
 	}
 }
 
-// startClock publishes the server's time on topic "clock" every second.
-func startClock(hub *ssehub.Hub) timer.ID {
+// startClock publishes the server's time on topic "clock" every second,
+// followed by node when it is not "".
+func startClock(hub *ssehub.Hub, node string) timer.ID {
 	id, _ := timer.Add(time.Second, func(timer.ID) {
-		_, _ = hub.Publish("clock", http.ServerSentEvents{Event: "clock", Data: time.Now().Format(time.TimeOnly)})
+		now := time.Now().Format(time.TimeOnly)
+		if node != "" {
+			now += " at " + node
+		}
+		_ = hub.PublishAsync("clock", http.ServerSentEvents{Event: "clock", Data: now}, nil)
 	})
 	return id
 }
@@ -83,12 +114,18 @@ func newWorker(addr string, hub *ssehub.Hub) (*worker.Worker, error) {
 				_ = c.Send(http.NewResponse(400, map[string]string{"Content-Type": "text/plain"}, "message: 1 to 4096 bytes"))
 				return
 			}
-			id, err := hub.Publish("chat", http.ServerSentEvents{Event: "chat", Data: msg})
+			// PublishAsync: with -redis, a publish waits for Redis, which
+			// an event loop must not. The answer goes when it is stored.
+			err := hub.PublishAsync("chat", http.ServerSentEvents{Event: "chat", Data: msg}, func(id string, err error) {
+				if err != nil {
+					_ = c.Send(publishFailed(err))
+					return
+				}
+				_ = c.Send(http.NewResponse(202, map[string]string{"Content-Type": "text/plain"}, id))
+			})
 			if err != nil {
-				_ = c.Send(http.NewResponse(400, map[string]string{"Content-Type": "text/plain"}, err.Error()))
-				return
+				_ = c.Send(publishFailed(err))
 			}
-			_ = c.Send(http.NewResponse(202, map[string]string{"Content-Type": "text/plain"}, id))
 		case req.Path() == "/":
 			_ = c.Send(http.NewResponse(200, nil, page))
 		default:
@@ -96,4 +133,14 @@ func newWorker(addr string, hub *ssehub.Hub) (*worker.Worker, error) {
 		}
 	}
 	return w, nil
+}
+
+// publishFailed answers a failed publish: 503 when the hub or its Redis
+// cannot take it now, 400 when the message is at fault.
+func publishFailed(err error) *http.Response {
+	status := 400
+	if errors.Is(err, ssehub.ErrClosed) || errors.Is(err, bus.ErrQueueFull) || errors.Is(err, bus.ErrTimeout) || errors.Is(err, bus.ErrClosed) {
+		status = 503
+	}
+	return http.NewResponse(status, map[string]string{"Content-Type": "text/plain"}, err.Error())
 }

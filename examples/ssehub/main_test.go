@@ -23,7 +23,7 @@ func TestTabsSeeEachOthersMessages(t *testing.T) {
 	require.NoError(t, err)
 	w.Count = 1
 	require.NoError(t, w.Start())
-	clock := startClock(hub)
+	clock := startClock(hub, "")
 	t.Cleanup(func() { timer.Del(clock); _ = w.Stop(); hub.Close() })
 	addr := w.Addr().String()
 
