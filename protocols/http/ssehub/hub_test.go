@@ -24,8 +24,25 @@ import (
 )
 
 // server starts an http worker whose event-stream requests subscribe to
-// the topics named in ?topic= (comma-separated, default "t").
+// the topics named in ?topic= (comma-separated, default "t"); the worker
+// stops and the hub closes when the test ends.
 func server(t *testing.T, hub *ssehub.Hub, setup func(w *worker.Worker)) string {
+	t.Helper()
+	w := newServer(t, hub, setup)
+	require.NoError(t, w.Start())
+	t.Cleanup(func() { _ = w.Stop(); hub.Close() })
+	return w.Addr().String()
+}
+
+// startWorker is server without the cleanup.
+func startWorker(t *testing.T, hub *ssehub.Hub) *worker.Worker {
+	t.Helper()
+	w := newServer(t, hub, nil)
+	require.NoError(t, w.Start())
+	return w
+}
+
+func newServer(t *testing.T, hub *ssehub.Hub, setup func(w *worker.Worker)) *worker.Worker {
 	t.Helper()
 	w, err := worker.New("http://127.0.0.1:0")
 	require.NoError(t, err)
@@ -41,9 +58,7 @@ func server(t *testing.T, hub *ssehub.Hub, setup func(w *worker.Worker)) string 
 	if setup != nil {
 		setup(w)
 	}
-	require.NoError(t, w.Start())
-	t.Cleanup(func() { _ = w.Stop(); hub.Close() })
-	return w.Addr().String()
+	return w
 }
 
 // event is one parsed event-stream block.

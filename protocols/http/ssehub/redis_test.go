@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/gnetworker/gnetworker/bus"
 	"github.com/gnetworker/gnetworker/bus/redisbus"
+	"github.com/gnetworker/gnetworker/internal/leaktest"
 	"github.com/gnetworker/gnetworker/internal/redistest"
 	"github.com/gnetworker/gnetworker/protocols/http"
 	"github.com/gnetworker/gnetworker/protocols/http/ssehub"
@@ -386,4 +388,43 @@ func TestSharedSlowNodeSlowsNobody(t *testing.T) {
 	c.mu.Unlock()
 	close(stalled.release)
 	c.check(t, "e-", 50)
+}
+
+// Subscribers that leave, mid-join or after, leave nothing behind: no
+// subscriber, topic or watch; closing hub and bus leaves no goroutine.
+func TestSharedNoLeak(t *testing.T) {
+	srv := redistest.Start(t)
+	// gnet's goroutine pool keeps an idle worker for a while after a
+	// worker stops: count from a started worker.
+	warm := startWorker(t, ssehub.New(ssehub.Options{}))
+	require.NoError(t, warm.Stop())
+	before := leaktest.Goroutines()
+	b, err := redisbus.Dial(srv.URL(), redisbus.Options{Logger: quiet})
+	require.NoError(t, err)
+	hub := ssehub.New(ssehub.Options{Backend: b})
+	w := startWorker(t, hub)
+	addr := w.Addr().String()
+	var clients []*client
+	for i := range 50 {
+		clients = append(clients, subscribe(t, addr, "?topic=t"+strconv.Itoa(i%5)+",all", ""))
+	}
+	waitSubscribers(t, hub, 50)
+	for i := range 20 { // these drop while joining
+		conn, err := net.Dial("tcp", addr)
+		require.NoError(t, err)
+		_, _ = fmt.Fprintf(conn, "GET /events?topic=new%d HTTP/1.1\r\nHost: x\r\nLast-Event-ID: 1-0\r\n\r\n", i)
+		_ = conn.Close()
+	}
+	for _, c := range clients {
+		_ = c.conn.Close()
+	}
+	waitSubscribers(t, hub, 0)
+	require.Eventually(t, func() bool {
+		subs, more, topics := ssehub.Held(hub)
+		return subs+more+topics == 0
+	}, 10*time.Second, 10*time.Millisecond, "the hub holds nothing")
+	require.NoError(t, w.Stop())
+	hub.Close()
+	require.NoError(t, b.Close())
+	leaktest.WaitGoroutines(t, before, 15*time.Second)
 }
