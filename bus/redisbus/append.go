@@ -1,7 +1,9 @@
 package redisbus
 
 import (
+	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -12,10 +14,22 @@ import (
 // appendJob is one entry waiting for the writer.
 type appendJob struct {
 	stream   string
-	fields   []string
+	fields   []string // the caller's, then TokenField and the token
 	done     func(id string, err error)
 	deadline time.Time
+	unsure   bool // sent once when the connection failed: it may be stored
 }
+
+// TokenField is the field, added to every entry a Bus appends, that names
+// the append uniquely ("<node>/<n>"). After a connection fails with
+// appends in flight, the writer looks for their tokens at the end of their
+// streams before sending them again, so that an entry Redis stored but
+// could not acknowledge is not stored twice. Readers may ignore it.
+const TokenField = "token"
+
+// lookback bounds how far from a stream's end the writer looks for the
+// tokens of appends it is unsure of.
+const lookback = 4 * maxPipeline
 
 // maxPipeline bounds the appends sent in one round trip.
 const maxPipeline = 256
@@ -30,7 +44,10 @@ func (b *Bus) Append(stream string, fields []string, done func(id string, err er
 	if b.closed {
 		return bus.ErrClosed
 	}
-	j := &appendJob{stream: stream, fields: fields, done: done, deadline: time.Now().Add(b.opts.QueueTimeout)}
+	f := make([]string, len(fields), len(fields)+2)
+	copy(f, fields)
+	f = append(f, TokenField, b.opts.NodeID+"/"+strconv.FormatUint(b.tokens.Add(1), 10))
+	j := &appendJob{stream: stream, fields: f, done: done, deadline: time.Now().Add(b.opts.QueueTimeout)}
 	select {
 	case b.appends <- j:
 		return nil
@@ -62,6 +79,23 @@ func (b *Bus) writeLoop() {
 				pending = append(pending, j)
 			default:
 				break fill
+			}
+		}
+		if pending[0].unsure {
+			found, err := b.settle(pending)
+			if err != nil {
+				failures++
+				pending = b.expire(pending, err)
+				if !b.sleep(b.backoff(failures - 1)) {
+					b.failQueued(pending)
+					return
+				}
+				continue
+			}
+			clear(pending[:found])
+			pending = pending[found:]
+			if len(pending) == 0 {
+				continue
 			}
 		}
 		sent, err := b.writeBatch(pending)
@@ -105,6 +139,9 @@ func (b *Bus) writeBatch(jobs []*appendJob) (int, error) {
 	for i, cmd := range cmds {
 		id, err := cmd.Result()
 		if transient(err) {
+			for _, j := range jobs[i:] {
+				j.unsure = true
+			}
 			return i, err
 		}
 		if done := jobs[i].done; done != nil {
@@ -115,6 +152,51 @@ func (b *Bus) writeBatch(jobs []*appendJob) (int, error) {
 		}
 	}
 	return len(jobs), nil
+}
+
+// settle completes the leading jobs that Redis stored before a failure
+// kept it from saying so, found by their tokens, and returns how many.
+// Appends on one connection are applied in order, so those stored are a
+// prefix of the jobs that were in flight.
+func (b *Bus) settle(jobs []*appendJob) (int, error) {
+	n := 0
+	for n < len(jobs) && jobs[n].unsure {
+		n++
+	}
+	unsure := jobs[:n]
+	pipe := b.rdb.Pipeline()
+	tails := make(map[string]*redis.XMessageSliceCmd)
+	for _, j := range unsure {
+		if _, ok := tails[j.stream]; !ok {
+			tails[j.stream] = pipe.XRevRangeN(b.ctx, b.Key(j.stream), "+", "-", lookback)
+		}
+	}
+	if _, err := pipe.Exec(b.ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return 0, err
+	}
+	stored := make(map[string]string) // token -> ID
+	for _, cmd := range tails {
+		for _, m := range cmd.Val() {
+			if tok, ok := m.Values[TokenField].(string); ok {
+				stored[tok] = m.ID
+			}
+		}
+	}
+	found := 0
+	for _, j := range unsure {
+		id, ok := stored[j.fields[len(j.fields)-1]]
+		if !ok {
+			break
+		}
+		if j.done != nil {
+			j.done(id, nil)
+		}
+		found++
+	}
+	for _, j := range unsure[found:] {
+		j.unsure = false // not stored: send again
+	}
+	return found, nil
 }
 
 // expire fails the jobs whose deadline passed, keeping the others in order.

@@ -27,8 +27,10 @@
 // unreachable it retries with backoff; an entry that could not be written
 // within Options.QueueTimeout is reported to its done callback with
 // bus.ErrTimeout, and an Append beyond the bound returns bus.ErrQueueFull.
-// Nothing is dropped without an error. An append whose reply is lost with
-// its connection is retried, so an entry may, rarely, be stored twice.
+// Nothing is dropped without an error, and nothing is stored twice: every
+// entry carries a unique token (TokenField), and appends whose replies
+// were lost with their connection are looked for by it before they are
+// sent again.
 //
 // Options.Readers goroutines (one by default) read every watched stream
 // with blocking XREAD, each on one connection, whatever the number of
@@ -59,6 +61,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -120,6 +123,7 @@ type Bus struct {
 	wg     sync.WaitGroup
 
 	appends  chan *appendJob
+	tokens   atomic.Uint64 // appends made, for their tokens
 	closeMu  sync.RWMutex // Append holds it shared, Close exclusively
 	closed   bool
 	readers  []*reader

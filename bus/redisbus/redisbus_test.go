@@ -256,3 +256,39 @@ func TestCloseLeavesNothingRunning(t *testing.T) {
 	assert.ErrorIs(t, b.Append("a", []string{"n", "2"}, nil), bus.ErrClosed)
 	leaktest.WaitGoroutines(t, before, 10*time.Second)
 }
+
+// Appends Redis executed but could not acknowledge (the connection failed
+// before the replies came) are found by their tokens, not stored twice.
+func TestLostRepliesStoreNothingTwice(t *testing.T) {
+	srv := redistest.Start(t)
+	proxy := redistest.NewProxy(t, srv)
+	b := dial(t, proxy.URL(), redisbus.Options{MaxBackoff: 100 * time.Millisecond})
+	appendWait(t, b, "s", "n", "first") // the connection is up
+	proxy.DropReplies()
+	const n = 20
+	ids := make(chan string, n)
+	for i := range n {
+		require.NoError(t, b.Append("s", []string{"n", strconv.Itoa(i)}, func(id string, err error) {
+			assert.NoError(t, err)
+			ids <- id
+		}))
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr()})
+	defer rdb.Close()
+	ctx := context.Background()
+	require.Eventually(t, func() bool { return rdb.XLen(ctx, "gnetworker:s").Val() > 1 }, 10*time.Second, 5*time.Millisecond,
+		"Redis executes appends it cannot acknowledge")
+	proxy.Cut()
+	proxy.Heal()
+	seen := map[string]bool{}
+	for range n {
+		select {
+		case id := <-ids:
+			seen[id] = true
+		case <-time.After(30 * time.Second):
+			t.Fatal("appends not completed")
+		}
+	}
+	assert.Len(t, seen, n, "each append gets its own id")
+	assert.Equal(t, int64(n+1), rdb.XLen(ctx, "gnetworker:s").Val(), "stored once each")
+}

@@ -1,7 +1,6 @@
 package redistest
 
 import (
-	"io"
 	"net"
 	"sync"
 	"testing"
@@ -16,6 +15,7 @@ type Proxy struct {
 
 	mu    sync.Mutex
 	cut   bool
+	mute  bool // replies are dropped
 	conns map[net.Conn]struct{}
 	wg    sync.WaitGroup
 }
@@ -57,10 +57,19 @@ func (p *Proxy) Cut() {
 	}
 }
 
-// Heal lets connections through again.
+// Heal lets connections through again, replies included.
 func (p *Proxy) Heal() {
 	p.mu.Lock()
-	p.cut = false
+	p.cut, p.mute = false, false
+	p.mu.Unlock()
+}
+
+// DropReplies makes the proxy pass requests to Redis but drop its
+// replies, until Cut: what a connection that fails after Redis executed a
+// command, before its reply arrived, looks like to the client.
+func (p *Proxy) DropReplies() {
+	p.mu.Lock()
+	p.mute = true
 	p.mu.Unlock()
 }
 
@@ -86,15 +95,31 @@ func (p *Proxy) accept() {
 		p.conns[in], p.conns[out] = struct{}{}, struct{}{}
 		p.mu.Unlock()
 		p.wg.Add(2)
-		go p.pipe(in, out)
-		go p.pipe(out, in)
+		go p.pipe(out, in, false)
+		go p.pipe(in, out, true)
 	}
 }
 
-// pipe copies one way, then closes both ends.
-func (p *Proxy) pipe(dst, src net.Conn) {
+// pipe copies one way, then closes both ends. Replies may be muted.
+func (p *Proxy) pipe(dst, src net.Conn, replies bool) {
 	defer p.wg.Done()
-	_, _ = io.Copy(dst, src)
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			p.mu.Lock()
+			mute := replies && p.mute
+			p.mu.Unlock()
+			if !mute {
+				if _, werr := dst.Write(buf[:n]); werr != nil {
+					break
+				}
+			}
+		}
+		if err != nil {
+			break
+		}
+	}
 	_ = dst.Close()
 	_ = src.Close()
 	p.mu.Lock()
