@@ -124,7 +124,7 @@ type Bus struct {
 
 	appends  chan *appendJob
 	tokens   atomic.Uint64 // appends made, for their tokens
-	closeMu  sync.RWMutex // Append holds it shared, Close exclusively
+	closeMu  sync.RWMutex  // Append holds it shared, Close exclusively
 	closed   bool
 	readers  []*reader
 	presence *presence
