@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -142,5 +143,144 @@ func TestTwoNodesOnRedis(t *testing.T) {
 		assert.Equal(t, "after A stopped", data)
 	}
 	out, err = nodes[1].Run("stop")
+	require.NoError(t, err, out)
+}
+
+// follower is an EventSource: it records the chat messages it gets and,
+// when its stream ends, reconnects with Last-Event-ID.
+type follower struct {
+	addr   string
+	lastID string
+	mu     sync.Mutex
+	chats  []string
+	ends   int
+}
+
+func (f *follower) run(stop <-chan struct{}, ready chan<- struct{}) error {
+	for first := true; ; first = false {
+		conn, err := net.DialTimeout("tcp", f.addr, 5*time.Second)
+		if err != nil {
+			return err
+		}
+		go func() { <-stop; conn.Close() }()
+		req := "GET /events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n"
+		if f.lastID != "" {
+			req += "Last-Event-ID: " + f.lastID + "\r\n"
+		}
+		if _, err := io.WriteString(conn, req+"\r\n"); err != nil {
+			return err
+		}
+		r := bufio.NewReader(conn)
+		status, err := r.ReadString('\n')
+		if err != nil || !strings.Contains(status, " 200 ") {
+			return fmt.Errorf("stream refused: %q %v", status, err)
+		}
+		if first {
+			ready <- struct{}{}
+		}
+		var name, id, data string
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				break
+			}
+			line = strings.TrimRight(line, "\r\n")
+			switch {
+			case line == "":
+				if id != "" {
+					f.lastID = id
+				}
+				if name == "chat" {
+					f.mu.Lock()
+					f.chats = append(f.chats, data)
+					f.mu.Unlock()
+				}
+				name, id, data = "", "", ""
+			case strings.HasPrefix(line, "event: "):
+				name = line[7:]
+			case strings.HasPrefix(line, "id: "):
+				id = line[4:]
+			case strings.HasPrefix(line, "data: "):
+				data = line[6:]
+			}
+		}
+		conn.Close()
+		select {
+		case <-stop:
+			return nil
+		default:
+		}
+		f.mu.Lock()
+		f.ends++
+		f.mu.Unlock()
+	}
+}
+
+// With -redis, a reload loses nothing: clients whose streams end at the
+// reload reconnect to the new process with Last-Event-ID and get every
+// message posted meanwhile, once, in order.
+func TestReloadOnRedisLosesNothing(t *testing.T) {
+	srv := redistest.Start(t)
+	c := proctest.NewCommander(t, "ssehub")
+	out, err := c.Run("-addr", "127.0.0.1:0", "-count", "2", "-redis", srv.URL(), "start", "-d")
+	require.NoError(t, err, out)
+	addr := c.Addr()
+
+	const clients, messages = 100, 200
+	stop := make(chan struct{})
+	ready := make(chan struct{}, clients)
+	fs := make([]*follower, clients)
+	errs := make(chan error, clients)
+	for i := range fs {
+		fs[i] = &follower{addr: addr}
+		go func() { errs <- fs[i].run(stop, ready) }()
+	}
+	for range clients {
+		<-ready
+	}
+	reloaded := make(chan error, 1)
+	for i := range messages {
+		if i == messages/4 {
+			go func() {
+				out, err := c.Run("reload")
+				if err != nil {
+					err = fmt.Errorf("%w: %s", err, out)
+				}
+				reloaded <- err
+			}()
+		}
+		post(t, addr, fmt.Sprintf("m%d", i))
+		time.Sleep(5 * time.Millisecond)
+	}
+	require.NoError(t, <-reloaded)
+	want := make([]string, messages)
+	for i := range want {
+		want[i] = fmt.Sprintf("m%d", i)
+	}
+	require.Eventually(t, func() bool {
+		for _, f := range fs {
+			f.mu.Lock()
+			n := len(f.chats)
+			f.mu.Unlock()
+			if n < messages {
+				return false
+			}
+		}
+		return true
+	}, 30*time.Second, 20*time.Millisecond, "every client gets every message")
+	close(stop)
+	ends := 0
+	for _, f := range fs {
+		f.mu.Lock()
+		assert.Equal(t, want, f.chats)
+		ends += f.ends
+		f.mu.Unlock()
+	}
+	for range clients {
+		assert.NoError(t, <-errs)
+	}
+	t.Logf("%d clients, %d streams ended by the reload, %d messages each", clients, ends, messages)
+	assert.Equal(t, clients, ends, "each stream ended once, at the reload")
+	out, err = c.Run("stop")
 	require.NoError(t, err, out)
 }
