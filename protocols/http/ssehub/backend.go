@@ -249,7 +249,7 @@ func (h *Hub) readMissed(ctx context.Context, j *joiner, cursor []string) (got [
 			continue
 		}
 		for n := 0; ; n++ {
-			entries, complete, err := b.Range(ctx, streamOf(name), cursor[i], upto[i], h.opts.ReplaySize+1)
+			entries, complete, err := b.Range(ctx, streamOf(name), cursor[i], upto[i], max(h.opts.ReplaySize, 0)+1)
 			if err == nil {
 				if !complete {
 					return nil, upto, true, true
