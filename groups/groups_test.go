@@ -75,7 +75,7 @@ type node struct {
 	workers []*worker.Worker
 }
 
-// startNode starts a node on backend (nil: no backend).
+// startNode starts a node on a memlog node (nil: no backend).
 //
 //   - ws:// binds a connection to the handshake's ?uid= and joins it to
 //     ?groups= (comma-separated), then sends "ready".
@@ -86,12 +86,21 @@ type node struct {
 //     does, then sends the event "ready".
 func startNode(t *testing.T, log *memlog.Node) *node {
 	t.Helper()
-	n := &node{log: log, errs: &errorLog{}}
-	opts := groups.Options{OnError: n.errs.add}
+	var backend groups.Backend
 	if log != nil {
-		opts.Backend = log
+		backend = log
 	}
-	g, err := groups.New(opts)
+	n := startNodeOn(t, backend)
+	n.log = log
+	return n
+}
+
+// startNodeOn starts a node on any backend (nil: none); the caller closes
+// the backend.
+func startNodeOn(t *testing.T, backend groups.Backend) *node {
+	t.Helper()
+	n := &node{errs: &errorLog{}}
+	g, err := groups.New(groups.Options{Backend: backend, OnError: n.errs.add})
 	require.NoError(t, err)
 	n.g = g
 	t.Cleanup(n.stop)
