@@ -9,7 +9,7 @@
 // are interleaved over rounds and reported as medians in RESULTS.md with
 // PNG charts. See README.md.
 //
-//	go run .                 # the full run (about 19 minutes)
+//	go run .                 # the full run (about 20 minutes)
 //	go run . -quick          # about 6 minutes
 //	go run . -scenario pipeline-16,sse-fanout
 package main
@@ -45,6 +45,7 @@ const (
 	kindTLSPlain
 	kindTLSHandshake
 	kindTLSIdle
+	kindSSERedis
 )
 
 // scenario is one measured situation.
@@ -70,6 +71,7 @@ var scenarios = []*scenario{
 	{Name: "scaling", Title: "core scaling: plaintext, 256 connections, 1 and 2 event loops", Kind: kindScaling, Conns: 256, Method: "GET", Path: "/"},
 	{Name: "sse-idle", Title: "idle SSE connections: server RSS per connection", Kind: kindSSEIdle},
 	{Name: "sse-fanout", Title: "SSE fan-out of one 64-byte event", Kind: kindSSEFanout},
+	{Name: "sse-fanout-redis", Title: "SSE fan-out of one 64-byte event across two gnetworker nodes through Redis", Kind: kindSSERedis},
 	{Name: "ws-echo", Title: "WebSocket echo of 1 KiB binary messages, 256 connections", Kind: kindWSEcho, Conns: 256, Body: 1024},
 	{Name: "ws-idle", Title: "idle WebSocket connections: server RSS per connection", Kind: kindWSIdle},
 	{Name: "ws-fanout", Title: "WebSocket fan-out of one 64-byte message", Kind: kindWSFanout},
@@ -198,6 +200,8 @@ type results struct {
 	TLSIdle    map[string][]sseResult
 	TLSIdleErr map[string]string
 	TLSParams  map[string]string
+	// Redis is the sse-fanout-redis phase (sseredis.go).
+	Redis redisResults
 }
 
 func main() {
@@ -293,6 +297,9 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	if err := runSSEPhase(ctx, o, bin, tmp, res); err != nil {
+		return err
+	}
+	if err := runRedisPhase(ctx, o, bin, tmp, res); err != nil {
 		return err
 	}
 	if err := runWSPhase(ctx, o, bin, tmp, res); err != nil {

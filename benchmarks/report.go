@@ -185,6 +185,7 @@ func (r *results) targets() []target {
 		}
 		ts = append(ts, t)
 	}
+	r.redisTargets(&ts)
 	r.wsTargets(&ts)
 	r.tlsTargets(&ts)
 	return ts
@@ -306,6 +307,8 @@ func (r *results) markdown() string {
 			p("\"server CPU\" is the server's CPU time (all threads, from /proc/PID/task/*/schedstat) between the publish request and the last receipt: what the fan-out costs the server, apart from the harness's own time to wake %d reading goroutines.\n\n", o.SSEClients)
 			fanoutTable(p, servers, "nethttp", "net/http", r.sseStat, r.SSEErr)
 			p("\n![%s](charts/%s.png)\n\n", s.Name, s.Name)
+		case kindSSERedis:
+			r.redisSection(p, s)
 		case kindScaling:
 			r.scalingSection(p, s)
 		case kindStrict:
@@ -415,6 +418,8 @@ func (r *results) charts(dir string) error {
 				v[0][i], v[1][i], v[2][i] = msf(st.P50), msf(st.P99), msf(st.Last)
 			}
 			err = barChart(path, fmt.Sprintf("SSE fan-out of one 64-byte event to %d clients", r.Opts.SSEClients), "ms after publish", labels, []string{"p50", "p99", "last client"}, v)
+		case kindSSERedis:
+			err = r.redisChart(path)
 		case kindScaling:
 			v := [][]float64{make([]float64, len(servers)), make([]float64, len(servers))}
 			for i, d := range servers {

@@ -110,6 +110,10 @@ func needs(s *scenario, d *serverDef) []string {
 		return []string{d.Plain}
 	case kindSSEIdle, kindSSEFanout:
 		return []string{d.SSE}
+	case kindSSERedis:
+		if d.Key == redisKey {
+			return []string{d.SSE}
+		}
 	case kindStrict:
 		return []string{d.Echo}
 	case kindInstr, kindScaling:

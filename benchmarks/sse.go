@@ -266,59 +266,16 @@ func runStream(ctx context.Context, srv *server, p *streamProto, n, publishes, s
 		}
 	}()
 
-	// Dial with bounded concurrency; each client reads in its own goroutine.
 	start := time.Now()
 	st.ready.Add(n)
-	idx := make(chan int)
-	var dialErrs atomic.Int32
-	var wg sync.WaitGroup
-	for range 64 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range idx {
-				var conn net.Conn
-				var err error
-				for try := 0; try < 5; try++ {
-					conn, err = dialer(i, srcAddrs).DialContext(ctx, "tcp", srv.addr)
-					if err == nil {
-						break
-					}
-					time.Sleep(time.Duration(try+1) * 50 * time.Millisecond)
-				}
-				if err == nil {
-					conn, err = p.begin(conn)
-				}
-				if err != nil {
-					dialErrs.Add(1)
-					st.bad.Add(1)
-					st.ready.Done()
-					if conn != nil {
-						closeConn(conn)
-					}
-					continue
-				}
-				c := &sseClient{conn: conn}
-				clients[i] = c
-				go c.read(p, i, st)
-			}
-		}()
-	}
-	for i := range n {
-		if ctx.Err() != nil {
-			break
-		}
-		idx <- i
-	}
-	close(idx)
-	wg.Wait()
+	dialErrs := dialClients(ctx, srv.addr, p, clients, 0, n, st, srcAddrs)
 	if err := waitGroup(ctx, &st.ready, 60*time.Second); err != nil {
 		return res, fmt.Errorf("clients not subscribed: %v", err)
 	}
 	res.ConnectDur = time.Since(start)
 	res.Connected = n - int(st.bad.Load())
 	if res.Connected < n {
-		return res, fmt.Errorf("%d of %d clients failed to subscribe (%d dial errors)", n-res.Connected, n, dialErrs.Load())
+		return res, fmt.Errorf("%d of %d clients failed to subscribe (%d dial errors)", n-res.Connected, n, dialErrs)
 	}
 	time.Sleep(500 * time.Millisecond) // idle
 	if res.RSSAfter, err = rssBytes(srv.pid); err != nil {
@@ -356,23 +313,87 @@ func runStream(ctx context.Context, srv *server, p *streamProto, n, publishes, s
 			return res, ctx.Err()
 		}
 		res.ServerCPU = append(res.ServerCPU, cpuTime(srv.pid)-c0)
-		lat := make([]time.Duration, 0, n)
-		for _, t := range st.recv[e] {
-			if t.IsZero() {
-				res.Missing++
-				continue
-			}
-			lat = append(lat, t.Sub(t0))
-		}
+		lat, missing := latencies(st.recv[e], t0)
+		res.Missing += missing
 		if len(lat) == 0 {
 			return res, fmt.Errorf("publish %d reached no client", e)
 		}
-		slices.Sort(lat)
 		res.P50 = append(res.P50, pct(lat, 50))
 		res.P99 = append(res.P99, pct(lat, 99))
 		res.Last = append(res.Last, lat[len(lat)-1])
 	}
 	return res, nil
+}
+
+// dialClients connects clients lo..lo+n-1 of st to addr with bounded
+// concurrency, each sending p.request and then read by its own goroutine,
+// and returns how many could not be dialed (each also counted in st.bad
+// and done in st.ready, to which the caller added n).
+func dialClients(ctx context.Context, addr string, p *streamProto, clients []*sseClient, lo, n int, st *fanState, srcAddrs int) int {
+	idx := make(chan int)
+	var dialErrs atomic.Int32
+	var wg sync.WaitGroup
+	for range 64 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range idx {
+				var conn net.Conn
+				var err error
+				for try := 0; try < 5; try++ {
+					conn, err = dialer(i, srcAddrs).DialContext(ctx, "tcp", addr)
+					if err == nil {
+						break
+					}
+					time.Sleep(time.Duration(try+1) * 50 * time.Millisecond)
+				}
+				if err == nil {
+					conn, err = p.begin(conn)
+				}
+				if err != nil {
+					dialErrs.Add(1)
+					st.bad.Add(1)
+					st.ready.Done()
+					if conn != nil {
+						closeConn(conn)
+					}
+					continue
+				}
+				c := &sseClient{conn: conn}
+				clients[i] = c
+				go c.read(p, i, st)
+			}
+		}()
+	}
+	for i := lo; i < lo+n; i++ {
+		if ctx.Err() != nil {
+			// The clients never dialed are still to be done.
+			for range lo + n - i {
+				st.bad.Add(1)
+				st.ready.Done()
+			}
+			break
+		}
+		idx <- i
+	}
+	close(idx)
+	wg.Wait()
+	return int(dialErrs.Load())
+}
+
+// latencies are the receipt times recv after t0, sorted, and how many
+// clients never received the event.
+func latencies(recv []time.Time, t0 time.Time) (lat []time.Duration, missing int) {
+	lat = make([]time.Duration, 0, len(recv))
+	for _, t := range recv {
+		if t.IsZero() {
+			missing++
+			continue
+		}
+		lat = append(lat, t.Sub(t0))
+	}
+	slices.Sort(lat)
+	return lat, missing
 }
 
 // pct is the p-th percentile (nearest rank) of sorted.
