@@ -60,17 +60,20 @@ type Log interface {
 	// delivery goes on.
 	Watch(ctx context.Context, stream string, sink Sink) (last string, err error)
 
-	// Unwatch stops the delivery of stream's entries.
+	// Unwatch stops the delivery of stream's entries. A batch the reader
+	// had already taken may still reach the sink after Unwatch returns;
+	// a sink that must not see it checks for itself.
 	Unwatch(stream string)
 
 	// Range returns stream's entries with IDs after `after`, up to and
 	// including upto (to the newest when upto is ""), oldest first, at
-	// most max of them. complete is false when entries after `after` were
-	// trimmed from the stream and are lost.
+	// most max of them (all when max <= 0). complete is false when entries
+	// after `after` were trimmed from the stream and are lost.
 	Range(ctx context.Context, stream, after, upto string, max int) (entries []Entry, complete bool, err error)
 
 	// Compare orders two entry IDs as -1, 0 or +1. An ID the log would
-	// never give compares below every valid one; ValidID tells them apart.
+	// never give compares below every valid one, and equal to another
+	// such; ValidID tells them apart.
 	Compare(a, b string) int
 
 	// ValidID reports whether id has the form of an entry ID of this log.

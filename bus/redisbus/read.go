@@ -174,7 +174,12 @@ func (b *Bus) Range(ctx context.Context, stream, after, upto string, max int) ([
 	key := b.Key(stream)
 	pipe := b.rdb.Pipeline()
 	infoCmd := pipe.XInfoStream(ctx, key)
-	rangeCmd := pipe.XRangeN(ctx, key, "("+after, upto, int64(max))
+	var rangeCmd *redis.XMessageSliceCmd
+	if max > 0 {
+		rangeCmd = pipe.XRangeN(ctx, key, "("+after, upto, int64(max))
+	} else {
+		rangeCmd = pipe.XRange(ctx, key, "("+after, upto)
+	}
 	_, _ = pipe.Exec(ctx)
 	s, err := stateOf(infoCmd.Val(), infoCmd.Err())
 	if err != nil {

@@ -45,7 +45,7 @@ type chatResult struct {
 // their addresses.
 func startServers(t *testing.T, echoScheme string, cfg *tls.Config) (chatAddr, echoAddr string) {
 	t.Helper()
-	chat, err := newWorker("127.0.0.1:0")
+	chat, err := newWorker("127.0.0.1:0", localRoom(t))
 	require.NoError(t, err)
 	if cfg != nil {
 		chat.Transport, chat.TLSConfig = "ssl", cfg

@@ -12,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/gnetworker/gnetworker/groups"
 )
 
 // wsClient is a bare WebSocket client: enough to chat.
@@ -61,7 +63,7 @@ func (c *wsClient) hear(t *testing.T) string {
 // TestChat: the page is served at /, and a message from one browser
 // reaches every browser in the room over /ws, on the same port.
 func TestChat(t *testing.T) {
-	w, err := newWorker("127.0.0.1:0")
+	w, err := newWorker("127.0.0.1:0", localRoom(t))
 	require.NoError(t, err)
 	w.Count = 2
 	require.NoError(t, w.Start())
@@ -84,4 +86,13 @@ func TestChat(t *testing.T) {
 	heardA, heardB := a.hear(t), b.hear(t)
 	assert.Equal(t, heardA, heardB)
 	assert.True(t, strings.HasSuffix(heardB, ": hello room"), heardB)
+}
+
+// localRoom is the chat's groups on this process only.
+func localRoom(t *testing.T) *groups.Groups {
+	t.Helper()
+	g, err := groups.New(groups.Options{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = g.Close() })
+	return g
 }
