@@ -7,7 +7,7 @@ FUZZTIME ?= 20s
 
 test: deps vet cross race
 
-# deps: Debian's chromium, python3-websockets, curl and openssl, and
+# deps: Debian's chromium, python3-websockets, curl, openssl and redis-server, and
 # tests/browser's npm packages (idempotent).
 deps:
 	bash ./scripts/install-test-deps.sh
