@@ -24,14 +24,24 @@ type fileSpec struct {
 
 // WithFile makes the response send the file at path instead of its body:
 // length bytes from offset, where a length of 0 means "to the end of the
-// file" (negative values count as 0; an offset past the end sends nothing).
-// That slice is the representation: a client's Range applies within it.
+// file" (negative values count as 0).
 //
 // When the response is sent the file is opened and checked: a missing file
 // gets 404, a directory, a non-regular or an unreadable file 403. With
-// status 200 (the default), If-Modified-Since may give 304 and a single
-// byte Range 206 or 416. Content-Type is derived from the extension unless
-// set, Last-Modified from the file's modification time unless set.
+// status 200 (the default), If-Modified-Since may give 304, and:
+//
+//   - for the whole file (offset 0 and a length of 0 or at least the
+//     file's size), a client's single byte Range gives 206 or 416 (several
+//     ranges get the whole file with 200, as RFC 9110 allows);
+//   - for part of it, as workerman's withFile, the answer is 206 with
+//     "Content-Range: bytes first-last/size", and the client's Range is not
+//     applied again (the application chose the part, from the Range
+//     header or otherwise); an offset at or past the end gives 416 with
+//     "Content-Range: bytes */size".
+//
+// With another status the part is sent with that status and no
+// Content-Range. Content-Type is derived from the extension unless set,
+// Last-Modified from the file's modification time unless set.
 func (r *Response) WithFile(path string, offset, length int64) *Response {
 	r.changed()
 	r.file = &fileSpec{path: path, offset: max(offset, 0), length: max(length, 0)}
@@ -87,6 +97,9 @@ func prepareFile(r *Response, ifModifiedSince, rangeHeader string) (head *Respon
 		end = start + spec.length
 	}
 	total := end - start
+	// section: the application chose part of the file, as workerman apps
+	// do from the Range header themselves.
+	section := spec.offset > 0 || end < size
 
 	head = &Response{status: r.Status(), reason: r.reason, err: r.err}
 	head.headers = make([]headerField, 0, len(r.headers)+5)
@@ -114,6 +127,15 @@ func prepareFile(r *Response, ifModifiedSince, rangeHeader string) (head *Respon
 		}
 		head.headers = append(head.headers, headerField{"Accept-Ranges", "bytes"})
 		first, last, res := parseSingleRange(rangeHeader, total)
+		if section {
+			// The section is the answer: the client's Range is not
+			// applied to it a second time.
+			first, last, res = start, end-1, rangeSatisfiable
+			if total == 0 {
+				res = rangeUnsatisfiable
+			}
+			start, total = 0, size
+		}
 		switch res {
 		case rangeSatisfiable:
 			head.status = 206
