@@ -60,6 +60,7 @@ var (
 type Response struct {
 	status  int
 	reason  string
+	http10  bool // WithProtocolVersion("1.0")
 	headers []headerField
 
 	body         []byte

@@ -15,7 +15,7 @@ type encodeContext struct {
 	// head is true when the request was HEAD: no body bytes are written.
 	head bool
 	// http10 is true when the request was HTTP/1.0 (no chunked encoding
-	// for it). Responses always say HTTP/1.1.
+	// for it). Responses say HTTP/1.1 unless WithProtocolVersion("1.0").
 	http10 bool
 	// keepAlive is true when the connection stays open after this response;
 	// the encoder writes the matching Connection header.
@@ -187,7 +187,7 @@ func appendResponse(dst []byte, r *Response, ec encodeContext) ([]byte, response
 	case status < 200:
 		kind = kindInformational
 	case bodiless:
-	case chunked && ec.http10:
+	case chunked && (ec.http10 || r.http10):
 		kind = kindUnframed
 	case chunked:
 		kind = kindChunked
@@ -202,7 +202,11 @@ func appendResponse(dst []byte, r *Response, ec encodeContext) ([]byte, response
 	}
 
 	start := len(dst)
-	dst = append(dst, "HTTP/1.1 "...)
+	if r.http10 {
+		dst = append(dst, "HTTP/1.0 "...)
+	} else {
+		dst = append(dst, "HTTP/1.1 "...)
+	}
 	dst = strconv.AppendInt(dst, int64(status), 10)
 	dst = append(dst, ' ')
 	dst = append(dst, reason...)
