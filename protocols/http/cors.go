@@ -172,8 +172,10 @@ func (p *CORS) AllowOrigin(origin string) bool {
 // AllowOriginHeader returns the Access-Control-Allow-Origin value Apply
 // gives req's response: "" when req has no Origin, several, or one the
 // policy does not allow; "*" for any origin without credentials; else
-// req's origin. The headers Apply adds depend on nothing else, so
-// responses can be built once per value and reused (the SSE hub does).
+// req's origin, a view of req's memory (valid as long as req's strings
+// are; Apply and Preflight keep a copy). The headers Apply adds depend on
+// nothing else, so responses can be built once per value and reused (the
+// SSE hub does).
 func (p *CORS) AllowOriginHeader(req *Request) string {
 	if p == nil || req == nil {
 		return ""
@@ -186,6 +188,17 @@ func (p *CORS) AllowOriginHeader(req *Request) string {
 		return "*"
 	}
 	return origin
+}
+
+// allowOriginValue is AllowOriginHeader as a response keeps it: a copy,
+// as the origin is a view of the request's memory, which the next request
+// on the connection reuses while the response may be kept.
+func (p *CORS) allowOriginValue(req *Request) string {
+	v := p.AllowOriginHeader(req)
+	if v == "*" {
+		return v
+	}
+	return strings.Clone(v)
 }
 
 // requestOrigin returns req's Origin header; ok is false when there is
@@ -228,7 +241,7 @@ func (p *CORS) Apply(req *Request, resp *Response) *Response {
 	if p.varies() {
 		addVary(resp, "Origin")
 	}
-	allow := p.AllowOriginHeader(req)
+	allow := p.allowOriginValue(req)
 	if allow == "" {
 		return resp
 	}
@@ -276,7 +289,7 @@ func (p *CORS) Preflight(req *Request) (resp *Response, ok bool) {
 		return nil, false
 	}
 	wantMethod, hasMethod := singleHeader(req, "access-control-request-method")
-	allow := p.AllowOriginHeader(req)
+	allow := p.allowOriginValue(req)
 	if allow == "" {
 		return corsOriginRefused, true
 	}

@@ -326,3 +326,30 @@ func TestCORSConcurrentUse(t *testing.T) {
 		<-done
 	}
 }
+
+// An echoed origin is the response's own copy: the Request's memory is
+// reused for the next request on the connection, while a Response may be
+// kept and sent again (the SSE hub keeps one per origin).
+func TestCORSResponseOutlivesRequest(t *testing.T) {
+	p := &CORS{AllowOrigins: []string{"*"}, AllowCredentials: true}
+	raw := func(origin string) []byte {
+		return []byte("GET / HTTP/1.1\r\nHost: x\r\nOrigin: " + origin + "\r\n\r\n")
+	}
+	a, b := raw("http://aaaa.example"), raw("http://bbbb.example")
+	parser := NewParser(Limits{})
+	req := new(Request)
+	_, err := parser.Input(a)
+	require.NoError(t, err)
+	require.NoError(t, parser.Decode(a, req))
+	resp := p.Apply(req, NewResponse(200, nil, ""))
+	pre, ok := p.Preflight(corsRequest(t, "OPTIONS", "Origin: http://aaaa.example", "Access-Control-Request-Method: GET"))
+	require.True(t, ok)
+
+	parser.Reset()
+	_, err = parser.Input(b)
+	require.NoError(t, err)
+	require.NoError(t, parser.Decode(b, req))
+	require.Equal(t, "http://bbbb.example", req.Header("Origin"))
+	assert.Equal(t, "http://aaaa.example", resp.Header("Access-Control-Allow-Origin"))
+	assert.Equal(t, "http://aaaa.example", pre.Header("Access-Control-Allow-Origin"))
+}
