@@ -37,8 +37,9 @@ const maxReplayRounds = 16
 // joiner is a subscriber being joined.
 type joiner struct {
 	topics []string
-	last   string // Last-Event-ID, "" for none
-	head   bool   // the response head is still to send
+	last   string         // Last-Event-ID, "" for none
+	head   bool           // the response head is still to send
+	header *http.Response // the response head, chosen for the request
 }
 
 // unavailable answers a subscriber the backend could not join in time.
@@ -61,6 +62,9 @@ func (h *Hub) subscribeShared(c *connection.TcpConnection, req *http.Request, to
 	names := slices.Clone(topics)
 	slices.Sort(names)
 	j := &joiner{topics: slices.Compact(names), last: req.Header("Last-Event-ID"), head: !subscribed}
+	if j.head {
+		j.header = h.headerFor(req)
+	}
 	h.joining[c] = j
 	for _, name := range j.topics {
 		h.topicLocked(name).joining++
@@ -127,7 +131,7 @@ func (h *Hub) join(ctx context.Context, c *connection.TcpConnection, j *joiner) 
 		return
 	}
 	if j.head {
-		if err := c.Send(h.header); err != nil {
+		if err := c.Send(j.header); err != nil {
 			for _, name := range j.topics {
 				h.dropIfUnusedLocked(h.topics[name])
 			}

@@ -124,6 +124,14 @@ type Options struct {
 	Retry time.Duration
 	// Header adds response headers to the event-stream response.
 	Header map[string]string
+	// CORS, when set, lets pages of other origins subscribe: each
+	// event-stream response carries the policy's answer to its request's
+	// Origin (http.CORS.Apply), built once per allowed origin and shared.
+	// Preflights (a reconnecting EventSource may send one for
+	// Last-Event-ID) come to the worker's OnMessage as OPTIONS requests:
+	// answer them with the same policy's Preflight. The policy must not be
+	// modified once the hub is made.
+	CORS *http.CORS
 	// Topics, when not empty, are the only topics: Subscribe and Publish
 	// refuse others with ErrUnknownTopic.
 	Topics []string
@@ -162,6 +170,7 @@ type Hub struct {
 	opts      Options
 	heartbeat *connection.Shared
 	header    *http.Response                  // the event-stream response, built once
+	cors      *corsHeads                      // with Options.CORS: the responses per origin
 	retry     *connection.Shared              // the retry event for new subscribers
 	forgetFn  func(*connection.TcpConnection) // h.forget, bound once
 
@@ -234,6 +243,9 @@ func New(opts Options) *Hub {
 		topics:    make(map[string]*topic),
 		subs:      make(map[*connection.TcpConnection]*topic),
 		more:      make(map[*connection.TcpConnection][]*topic),
+	}
+	if opts.CORS != nil {
+		h.cors = newCORSHeads(opts.CORS, hdr)
 	}
 	if opts.Retry > 0 {
 		b, _ := http.ServerSentEvents{Retry: opts.Retry}.Encode()
@@ -321,8 +333,9 @@ func (h *Hub) subscribe(c *connection.TcpConnection, req *http.Request, topics [
 	}
 	first, known := h.subs[c]
 	if !known {
-		// Subscribers share one Response: encoding only reads it.
-		if err := c.Send(h.header); err != nil {
+		// Subscribers share one Response (one per origin with CORS):
+		// encoding only reads it.
+		if err := c.Send(h.headerFor(req)); err != nil {
 			return false, err
 		}
 	}
