@@ -34,6 +34,18 @@ type Options struct {
 	// MaxMessageSize (then 1009).
 	Compression          bool
 	CompressionThreshold int
+	// CheckOrigin, when set, decides on the Origin header of a handshake
+	// that has one: false (or several Origin fields) refuses it with 403
+	// Forbidden before OnWebSocketConnect runs, and Upgrade returns
+	// ErrOriginNotAllowed. Browsers send Origin on every WebSocket
+	// handshake, and a page of any site may open one to this server with
+	// the user's cookies; non-browser clients may send none, and a
+	// handshake without Origin is allowed (refuse it in
+	// OnWebSocketConnect if need be). nil, the default, allows every
+	// origin. An http.CORS policy's AllowOrigin fits:
+	// CheckOrigin: policy.AllowOrigin. It runs on the connection's event
+	// loop.
+	CheckOrigin func(origin string) bool
 
 	// OnWebSocketConnect sees the handshake request (Origin, cookies,
 	// path, query) before it is accepted. A non-nil response refuses the
@@ -81,13 +93,18 @@ const acceptGUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 // The handshake is checked as RFC 6455 section 4.2 asks: GET over
 // HTTP/1.1, "Upgrade: websocket", "Connection: upgrade", a
 // Sec-WebSocket-Key of 16 bytes in base64 (else 400), and
-// Sec-WebSocket-Version 13 (else 426). A bad or refused handshake is
-// answered and Upgrade returns ErrBadHandshake or ErrRefused.
+// Sec-WebSocket-Version 13 (else 426). Then the Origin, when
+// CheckOrigin is set (else 403). A bad or refused handshake is answered
+// and Upgrade returns ErrBadHandshake, ErrOriginNotAllowed or ErrRefused.
 func Upgrade(c *connection.TcpConnection, req *http.Request, opts *Options) error {
 	if opts == nil {
 		opts = &Options{}
 	}
 	key, resp := checkHandshake(req)
+	if resp == nil && opts.CheckOrigin != nil && !originAllowed(req, opts.CheckOrigin) {
+		_ = c.Send(originRefused)
+		return ErrOriginNotAllowed
+	}
 	if resp == nil && opts.OnWebSocketConnect != nil {
 		if resp = opts.OnWebSocketConnect(c, req); resp != nil {
 			_ = c.Send(resp)
