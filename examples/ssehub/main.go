@@ -7,6 +7,14 @@
 //	go run ./examples/ssehub -header-timeout 2s -max-conns 5000
 //	go run ./examples/ssehub -cert site.crt -key site.key   # https://
 //	go run ./examples/ssehub -addr 127.0.0.1:8081 -redis redis://127.0.0.1:6379
+//	go run ./examples/ssehub -allow-origin http://localhost:3000,https://app.example
+//
+// With -allow-origin (repeatable, or comma-separated), pages of those
+// origins may use the hub too: new EventSource('http://127.0.0.1:8080/events')
+// and POSTs to /messages from their own scripts. The example answers the
+// browsers' CORS preflights for /events and /messages and adds
+// Access-Control-Allow-Origin for those origins (http.CORS); without it,
+// browsers refuse other origins the event stream.
 //
 // With -redis, every process started with the same Redis is a node of one
 // hub: a message POSTed to any node reaches the tabs of every node, with
@@ -46,17 +54,20 @@ func main() {
 	lim := serverflags.Register()
 	tlsFiles := serverflags.RegisterTLS()
 	redisFlag := serverflags.RegisterRedis()
+	var origins originList
+	flag.Var(&origins, "allow-origin", "an origin whose pages may use the hub, scheme://host[:port] or *; repeatable, or comma-separated")
 	flag.Parse()
+	cors := corsPolicy(origins)
 	backend, err := redisFlag.Dial()
 	if err != nil {
 		log.Fatal(err)
 	}
-	opts := ssehub.Options{Retry: 2 * time.Second}
+	opts := ssehub.Options{Retry: 2 * time.Second, CORS: cors}
 	if backend != nil {
 		opts.Backend = backend
 	}
 	hub := ssehub.New(opts)
-	w, err := newWorker(*addr, hub)
+	w, err := newCORSWorker(*addr, hub, cors)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -97,34 +108,50 @@ func startClock(hub *ssehub.Hub, node string) timer.ID {
 }
 
 func newWorker(addr string, hub *ssehub.Hub) (*worker.Worker, error) {
+	return newCORSWorker(addr, hub, nil)
+}
+
+// newCORSWorker is newWorker answering cross-origin requests with cors
+// (nil: none); the hub's Options.CORS should be the same policy.
+func newCORSWorker(addr string, hub *ssehub.Hub, cors *http.CORS) (*worker.Worker, error) {
 	w, err := worker.New("http://" + addr)
 	if err != nil {
 		return nil, err
 	}
 	w.Name = "ssehub"
 	w.OnMessage = func(c *connection.TcpConnection, req *http.Request) {
+		if cors != nil && (req.Path() == "/events" || req.Path() == "/messages") {
+			if resp, ok := cors.Preflight(req); ok {
+				_ = c.Send(resp)
+				return
+			}
+		}
+		// reply sends resp with the CORS headers req's origin gets (none
+		// without a policy). req stays valid until it is answered, so
+		// PublishAsync's callback may use it.
+		reply := func(resp *http.Response) { _ = c.Send(cors.Apply(req, resp)) }
 		switch {
 		case req.Path() == "/events":
 			if err := hub.Subscribe(c, req, "chat", "clock"); err != nil {
-				_ = c.Send(http.NewResponse(503, nil, err.Error()))
+				reply(http.NewResponse(503, nil, err.Error()))
 			}
 		case req.Path() == "/messages" && req.Method() == "POST":
 			msg := req.Post("message")
 			if msg == "" || len(msg) > maxMessage {
-				_ = c.Send(http.NewResponse(400, map[string]string{"Content-Type": "text/plain"}, "message: 1 to 4096 bytes"))
+				reply(http.NewResponse(400, map[string]string{"Content-Type": "text/plain"}, "message: 1 to 4096 bytes"))
 				return
 			}
 			// PublishAsync: with -redis, a publish waits for Redis, which
 			// an event loop must not. The answer goes when it is stored.
 			err := hub.PublishAsync("chat", http.ServerSentEvents{Event: "chat", Data: msg}, func(id string, err error) {
 				if err != nil {
-					_ = c.Send(publishFailed(err))
+					reply(publishFailed(err))
 					return
 				}
-				_ = c.Send(http.NewResponse(202, map[string]string{"Content-Type": "text/plain"}, id))
+				reply(http.NewResponse(202, map[string]string{"Content-Type": "text/plain"}, id))
 			})
 			if err != nil {
-				_ = c.Send(publishFailed(err))
+				reply(publishFailed(err))
 			}
 		case req.Path() == "/":
 			_ = c.Send(http.NewResponse(200, nil, page))

@@ -3,8 +3,8 @@ package http
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
+	"io/fs"
 	"mime"
 	"os"
 	"runtime"
@@ -115,6 +115,9 @@ type UploadedFile struct {
 	// TmpName is the path of the temporary file holding the content, ""
 	// when the content is in Data.
 	TmpName string
+	// Error is UploadErrOK for a file received, else why it has no
+	// content (PHP's $_FILES[...]['error']).
+	Error UploadError
 
 	// tmp is TmpName's removal, shared with copies of the UploadedFile.
 	tmp *tempFile
@@ -259,6 +262,9 @@ func (e *requestExt) parseMultipart(ct string, src formSource, dir string) error
 		}
 		if err != nil {
 			s.abort()
+			if s.kind == sinkFile {
+				e.files = append(e.files, failedUpload(&h, err))
+			}
 		}
 	}
 	return err
@@ -486,6 +492,7 @@ type partHeader struct {
 	filename string // its filename, without directories
 	ctype    string // Content-Type
 	file     bool   // a file part: a non-empty filename
+	noFile   bool   // filename="": with no content, an empty file input
 }
 
 // parsePartHeader reads the Content-Disposition and Content-Type fields of
@@ -541,7 +548,9 @@ func parsePartHeader(block []byte, view bool) (partHeader, error) {
 		return partHeader{}, nil
 	}
 	h := partHeader{name: params["name"], ctype: str(ctype)}
-	if fn := params["filename"]; fn != "" {
+	if fn, ok := params["filename"]; ok && fn == "" {
+		h.noFile = true
+	} else if fn != "" {
 		h.file = true
 		h.filename = fn[strings.LastIndexAny(fn, `/\`)+1:]
 	}
@@ -625,13 +634,46 @@ func (s *partSink) create() error {
 }
 
 func uploadError(err error) error {
-	return fmt.Errorf("http: writing an upload's temporary file: %w", err)
+	return &uploadWriteError{err}
+}
+
+// uploadWriteError is a failure to create or write an upload's temporary
+// file.
+type uploadWriteError struct{ err error }
+
+func (e *uploadWriteError) Error() string {
+	return "http: writing an upload's temporary file: " + e.err.Error()
+}
+
+func (e *uploadWriteError) Unwrap() error { return e.err }
+
+// failedUpload is the entry of a file part that err stopped: no content,
+// and PHP's error code for why.
+func failedUpload(h *partHeader, err error) *UploadedFile {
+	f := &UploadedFile{
+		Field: strings.Clone(h.name),
+		Name:  strings.Clone(h.filename),
+		Type:  strings.Clone(h.ctype),
+		Error: UploadErrPartial,
+	}
+	var we *uploadWriteError
+	if errors.As(err, &we) {
+		f.Error = UploadErrCantWrite
+		if errors.Is(err, fs.ErrNotExist) {
+			f.Error = UploadErrNoTmpDir
+		}
+	}
+	return f
 }
 
 // finish adds the part to e: a field's value or a file.
 func (s *partSink) finish(e *requestExt, h *partHeader) error {
 	switch s.kind {
 	case sinkField:
+		if h.noFile && len(s.val) == 0 {
+			e.files = append(e.files, &UploadedFile{Field: strings.Clone(h.name), Error: UploadErrNoFile})
+			break
+		}
 		e.form = append(e.form, FormValue{h.name, reqView(s.val)})
 	case sinkFile:
 		f := &UploadedFile{

@@ -246,7 +246,9 @@ func TestUploadTempDirFailure(t *testing.T) {
 	r := formRequest(t, mpType, body)
 	err := r.ParseForm()
 	assert.ErrorIs(t, err, fs.ErrNotExist)
-	assert.Nil(t, r.File("big"))
+	require.NotNil(t, r.File("big"), "the failed upload is listed, as PHP's $_FILES does")
+	assert.Equal(t, UploadErrNoTmpDir, r.File("big").Error)
+	assert.Equal(t, "", r.File("big").TmpName)
 	assert.Equal(t, "v", r.Post("t"), "values before the error are kept")
 	r.removeTempFiles()
 }
@@ -264,8 +266,9 @@ func TestUploadFailureRemovesPartialFile(t *testing.T) {
 	// Truncated in the second file.
 	err := parseSpooled(r, bytes.NewReader(cut), int64(len(body)))
 	assert.ErrorIs(t, err, ErrMalformedMultipart)
-	require.Len(t, r.Files(), 1)
+	require.Len(t, r.Files(), 2)
 	assert.Equal(t, "first", readUpload(t, r.File("one")))
+	assert.Equal(t, UploadErrPartial, r.File("two").Error, "listed without content, as PHP's $_FILES")
 	assert.Len(t, tempDirEntries(t, dir), 1, "the partial file is removed at once")
 	r.removeTempFiles()
 	assert.Empty(t, tempDirEntries(t, dir))
