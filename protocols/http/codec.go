@@ -426,11 +426,7 @@ func (c *codec) encodeResponse(dst []byte, r *Response) ([]byte, error) {
 	var f *os.File
 	var off, n int64
 	if r != nil && r.hasFile() {
-		var ims, rng string
-		if q := c.req; q != nil && (q.Method() == "GET" || q.Method() == "HEAD") {
-			ims, rng = q.Header("If-Modified-Since"), q.Header("Range")
-		}
-		r, f, off, n, _ = prepareFile(r, ims, rng)
+		r, f, off, n, _ = prepareFileFor(r, fileConditionsOf(c.req))
 	}
 	ec := c.ec
 	if r != nil && responseCloses(r) {

@@ -40,7 +40,9 @@
 //     ServerSentEvents values; it ends when the connection closes.
 //     Package ssehub adds topics, replay and heartbeats.
 //   - Response.WithFile sends a file under backpressure, with Range and
-//     If-Modified-Since.
+//     the conditional requests.
+//   - Static serves a directory under a URL prefix: traversal refused,
+//     index files, ETag, Range, precompressed siblings.
 //
 // # Limits and timeouts
 //

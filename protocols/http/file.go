@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/gnetworker/gnetworker/internal/fdbudget"
 )
@@ -20,6 +21,15 @@ const inlineFileLimit = 2 << 20
 type fileSpec struct {
 	path           string
 	offset, length int64
+
+	// root, when set, is where path is opened: os.Root refuses a path
+	// that leaves it, through ".." or a symbolic link (Static).
+	root *os.Root
+	// etag asks for an ETag derived from the opened file's size and
+	// modification time, with etagSuffix appended inside the quotes (a
+	// precompressed sibling's coding).
+	etag       bool
+	etagSuffix string
 }
 
 // WithFile makes the response send the file at path instead of its body:
@@ -27,12 +37,17 @@ type fileSpec struct {
 // file" (negative values count as 0).
 //
 // When the response is sent the file is opened and checked: a missing file
-// gets 404, a directory, a non-regular or an unreadable file 403. With
-// status 200 (the default), If-Modified-Since may give 304, and:
+// gets 404, a directory, a non-regular or an unreadable file 403 (a FIFO
+// is never waited on). With status 200 (the default), a GET or HEAD
+// request's preconditions are evaluated as RFC 9110 section 13.2.2 orders:
+// If-Match and If-Unmodified-Since may give 412, If-None-Match and
+// If-Modified-Since 304; entity tags are compared with an ETag header set
+// on the response (WithFile adds none; Static does). Then:
 //
 //   - for the whole file (offset 0 and a length of 0 or at least the
-//     file's size), a client's single byte Range gives 206 or 416 (several
-//     ranges get the whole file with 200, as RFC 9110 allows);
+//     file's size), a GET's single byte Range gives 206 or 416, unless
+//     If-Range does not match (several ranges get the whole file with 200,
+//     as RFC 9110 allows);
 //   - for part of it, as workerman's withFile, the answer is 206 with
 //     "Content-Range: bytes first-last/size", and the client's Range is not
 //     applied again (the application chose the part, from the Range
@@ -51,9 +66,39 @@ func (r *Response) WithFile(path string, offset, length int64) *Response {
 // hasFile reports whether r sends a file (and must go through prepareFile).
 func (r *Response) hasFile() bool { return r != nil && r.file != nil }
 
-// prepareFile resolves the file response r against the request's
-// If-Modified-Since and Range header values (pass "" for requests they do
-// not apply to: only GET and HEAD honour them).
+// fileConditions are the request header values that decide a file
+// response: the preconditions of RFC 9110 section 13 and Range.
+type fileConditions struct {
+	ifMatch, ifNoneMatch, ifModifiedSince, ifUnmodifiedSince string
+	ifRange, rng                                             string
+}
+
+// fileConditionsOf returns the conditions req sets for a file response:
+// none but for GET and HEAD, and Range only for GET (RFC 9110 section
+// 14.2: range handling is defined for GET alone).
+func fileConditionsOf(req *Request) fileConditions {
+	if req == nil || req.Method() != "GET" && req.Method() != "HEAD" {
+		return fileConditions{}
+	}
+	q := fileConditions{
+		ifMatch:           req.Header("If-Match"),
+		ifNoneMatch:       req.Header("If-None-Match"),
+		ifModifiedSince:   req.Header("If-Modified-Since"),
+		ifUnmodifiedSince: req.Header("If-Unmodified-Since"),
+	}
+	if req.Method() == "GET" {
+		q.ifRange, q.rng = req.Header("If-Range"), req.Header("Range")
+	}
+	return q
+}
+
+// prepareFile is prepareFileFor with only If-Modified-Since and Range.
+func prepareFile(r *Response, ifModifiedSince, rangeHeader string) (head *Response, f *os.File, off, n int64, err error) {
+	return prepareFileFor(r, fileConditions{ifModifiedSince: ifModifiedSince, rng: rangeHeader})
+}
+
+// prepareFileFor resolves the file response r against the request's
+// conditions (see fileConditionsOf).
 //
 // head is always the response to encode with appendResponse; it is a new
 // Response and r is not modified. When the file section is smaller than
@@ -65,7 +110,7 @@ func (r *Response) hasFile() bool { return r != nil && r.file != nil }
 // err is informational (for logging): a missing file gives a 404 head, a
 // directory or permission problem a 403 head, another I/O error a 500 head,
 // each with err describing the cause. If r has no file, head is r.
-func prepareFile(r *Response, ifModifiedSince, rangeHeader string) (head *Response, f *os.File, off, n int64, err error) {
+func prepareFileFor(r *Response, q fileConditions) (head *Response, f *os.File, off, n int64, err error) {
 	if !r.hasFile() {
 		return r, nil, 0, 0, nil
 	}
@@ -73,20 +118,26 @@ func prepareFile(r *Response, ifModifiedSince, rangeHeader string) (head *Respon
 	if !fdbudget.Acquire() {
 		return busyResponse, nil, 0, 0, errNoDescriptor
 	}
-	f, err = os.Open(spec.path)
+	// O_NONBLOCK: opening a FIFO must not wait for a writer (it would
+	// hold the event loop); regular files ignore it.
+	if spec.root != nil {
+		f, err = spec.root.OpenFile(spec.path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	} else {
+		f, err = os.OpenFile(spec.path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	}
 	if err != nil {
 		fdbudget.Release()
-		return fileErrorResponse(err), nil, 0, 0, err
+		return fileErrorResponse(err, spec.root != nil), nil, 0, 0, err
 	}
 	st, err := f.Stat()
 	if err != nil {
 		closeServed(f)
-		return fileErrorResponse(err), nil, 0, 0, err
+		return fileErrorResponse(err, spec.root != nil), nil, 0, 0, err
 	}
 	if !st.Mode().IsRegular() {
 		closeServed(f)
 		err = &fs.PathError{Op: "open", Path: spec.path, Err: errNotRegularFile}
-		return fileErrorResponse(err), nil, 0, 0, err
+		return fileErrorResponse(err, spec.root != nil), nil, 0, 0, err
 	}
 
 	// The representation is the slice [start, end) of the file.
@@ -101,8 +152,8 @@ func prepareFile(r *Response, ifModifiedSince, rangeHeader string) (head *Respon
 	// do from the Range header themselves.
 	section := spec.offset > 0 || end < size
 
-	head = &Response{status: r.Status(), reason: r.reason, err: r.err}
-	head.headers = make([]headerField, 0, len(r.headers)+5)
+	head = &Response{status: r.Status(), reason: r.reason, http10: r.http10, err: r.err}
+	head.headers = make([]headerField, 0, len(r.headers)+6)
 	for _, h := range r.headers {
 		switch classifyHeader(h.name) {
 		case hdrContentLength, hdrTransferEncoding:
@@ -113,19 +164,33 @@ func prepareFile(r *Response, ifModifiedSince, rangeHeader string) (head *Respon
 		}
 		head.headers = append(head.headers, h)
 	}
-	if head.Header("Last-Modified") == "" {
-		head.headers = append(head.headers, headerField{"Last-Modified", formatHTTPDate(st.ModTime())})
+	mtime := st.ModTime()
+	lastModified := head.Header("Last-Modified")
+	if lastModified == "" {
+		lastModified = formatHTTPDate(mtime)
+		head.headers = append(head.headers, headerField{"Last-Modified", lastModified})
+	}
+	etag := head.Header("ETag")
+	if etag == "" && spec.etag {
+		etag = fileETag(st, spec.etagSuffix)
+		head.headers = append(head.headers, headerField{"ETag", etag})
 	}
 
 	off, n = start, total
 	if head.status == 200 {
-		if ims, ok := parseHTTPDate(strings.TrimSpace(ifModifiedSince)); ok && ifModifiedSince != "" &&
-			!st.ModTime().Truncate(1e9).After(ims) {
+		if status := evalPreconditions(q, etag, mtime); status != 0 {
 			closeServed(f)
-			head.status = 304
+			head.status = status
+			if status == 412 {
+				head.body = []byte("<h3>412 Precondition Failed</h3>")
+			}
 			return head, nil, 0, 0, nil
 		}
 		head.headers = append(head.headers, headerField{"Accept-Ranges", "bytes"})
+		rangeHeader := q.rng
+		if q.ifRange != "" && !ifRangeMatches(q.ifRange, etag, lastModified) {
+			rangeHeader = "" // the client's copy is stale: send it all
+		}
 		first, last, res := parseSingleRange(rangeHeader, total)
 		if section {
 			// The section is the answer: the client's Range is not
@@ -158,7 +223,7 @@ func prepareFile(r *Response, ifModifiedSince, rangeHeader string) (head *Respon
 		_, err = io.ReadFull(io.NewSectionReader(f, off, n), buf)
 		closeServed(f)
 		if err != nil {
-			return fileErrorResponse(err), nil, 0, 0, err
+			return fileErrorResponse(err, false), nil, 0, 0, err
 		}
 		head.body = buf
 		return head, nil, off, n, nil
@@ -171,12 +236,16 @@ func prepareFile(r *Response, ifModifiedSince, rangeHeader string) (head *Respon
 var errNotRegularFile = errors.New("not a regular file")
 
 // fileErrorResponse returns the response for a file that cannot be served.
-func fileErrorResponse(err error) *Response {
+// Within a root (inRoot), an error opening it other than a permission
+// problem is a 404: the path left the root, or names no file in it.
+func fileErrorResponse(err error, inRoot bool) *Response {
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return NewResponse(404, nil, "<h3>404 Not Found</h3>")
 	case errors.Is(err, fs.ErrPermission), errors.Is(err, errNotRegularFile):
 		return NewResponse(403, nil, "<h3>403 Forbidden</h3>")
+	case inRoot:
+		return NewResponse(404, nil, "<h3>404 Not Found</h3>")
 	default:
 		return NewResponse(500, nil, "<h3>500 Internal Server Error</h3>")
 	}

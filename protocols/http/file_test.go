@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
@@ -294,4 +295,23 @@ func FuzzFileRange(f *testing.F) {
 			require.True(t, 0 <= first && first <= last && last < size, "%q over %d: %d-%d", h, size, first, last)
 		}
 	})
+}
+
+func TestFileFIFODoesNotBlock(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(p, 0o644); err != nil {
+		t.Skip("no FIFOs here:", err)
+	}
+	done := make(chan *Response, 1)
+	go func() {
+		head, f, _, _, _ := prepareFile((&Response{}).WithFile(p, 0, 0), "", "")
+		assert.Nil(t, f)
+		done <- head
+	}()
+	select {
+	case head := <-done:
+		assert.Equal(t, 403, head.Status(), "not a regular file")
+	case <-time.After(5 * time.Second):
+		t.Fatal("opening a FIFO waits for a writer")
+	}
 }
