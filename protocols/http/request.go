@@ -76,6 +76,10 @@ type requestExt struct {
 	bodyLoaded  bool // a spooled body was read into buf for RawBody
 	queryParsed bool
 	formParsed  bool
+
+	// The PHP-style trees of request_params.go, built on first use.
+	queryParams, postParams, fileParams          *Param
+	queryParamsErr, postParamsErr, fileParamsErr error
 }
 
 // extension returns r's requestExt, allocating it on first use.
@@ -99,6 +103,8 @@ func (e *requestExt) reset() {
 	clear(e.files)
 	e.files = e.files[:0]
 	e.formErr = nil
+	e.clearParams()
+	e.queryParams, e.queryParamsErr = nil, nil
 	e.ctx = nil
 	e.body.close() // endBody closed it already; this is for safety
 	e.body, e.bodyLoaded = nil, false

@@ -139,14 +139,19 @@ func (r *Request) PostValues() []FormValue {
 }
 
 // File returns the first uploaded file of the multipart field name, or nil
-// (workerman's file()). See UploadedFile for where its content is and how
-// long it lasts.
+// (workerman's file()). Without a field of that exact name, it is the
+// first file under name in FileParams: File("files") is the first of
+// "files[]", File("doc") the first of "doc[a]", "doc[b]". See UploadedFile
+// for where its content is and how long it lasts.
 func (r *Request) File(name string) *UploadedFile {
 	if e := r.parseForm(); e != nil {
 		for _, f := range e.files {
 			if f.Field == name {
 				return f
 			}
+		}
+		if len(e.files) > 0 {
+			return firstFile(r.FileParam(name))
 		}
 	}
 	return nil
@@ -246,6 +251,7 @@ func (r *Request) parseFormFrom(ct string, src formSource) *requestExt {
 	}
 	e := r.extension()
 	e.formParsed, e.formErr = true, nil
+	e.clearParams()
 	switch kind {
 	case formURLEncoded:
 		b, err := readFormBody(src, false)
