@@ -83,6 +83,10 @@ type Protocol struct {
 	// bytes with -1 for a stream, conn). Refusals the parser answers
 	// itself (400, 413, ...) are not in it.
 	AccessLog *slog.Logger
+	// Sessions, when set, gives requests their Session (see
+	// SessionManager); nil: Request.Session fails with
+	// ErrSessionsDisabled.
+	Sessions *SessionManager
 
 	parsers sync.Pool
 	budget  bodyBudget
@@ -277,6 +281,7 @@ func (c *codec) dispatchable(req *Request) (any, error) {
 	}
 	req.setConn(c.conn)
 	req.setTempDir(c.proto.TempDir)
+	req.enableSessions(c.proto.Sessions)
 	c.req = req
 	c.owed = true
 	c.continueSent = false
@@ -362,6 +367,7 @@ var internalErrorReply = []byte("HTTP/1.1 500 Internal Server Error\r\nConnectio
 func (c *codec) Release() {
 	c.timeout.release()
 	if c.req != nil {
+		c.endSession(nil, 0) // closed before its answer: saved all the same
 		// Its handler may still read it (an upgrade's, after the switch):
 		// free what the body holds, keep the head.
 		c.req.releaseBody(c.proto)
@@ -403,17 +409,20 @@ func (c *codec) Encode(dst []byte, msg any) ([]byte, error) {
 	if !c.owed {
 		return dst, ErrNoRequest
 	}
+	start := len(dst)
 	switch m := msg.(type) {
 	case string:
 		c.ec.keepAlive = c.ec.keepAlive && !c.closeAfter
 		c.logAccess(200, int64(len(m)))
 		dst = appendTextResponse(dst, m, c.ec)
+		dst = c.endSession(dst, start)
 		c.finish(kindComplete)
 		return dst, nil
 	case []byte:
 		c.ec.keepAlive = c.ec.keepAlive && !c.closeAfter
 		c.logAccess(200, int64(len(m)))
 		dst = appendTextResponse(dst, m, c.ec)
+		dst = c.endSession(dst, start)
 		c.finish(kindComplete)
 		return dst, nil
 	case *Response:
@@ -458,6 +467,9 @@ func (c *codec) encodeResponse(dst []byte, r *Response) ([]byte, error) {
 			size = n
 		}
 		c.logAccess(status, size)
+	}
+	if kind != kindInformational {
+		out = c.endSession(out, len(dst))
 	}
 	switch {
 	case kind == kindInformational:

@@ -72,6 +72,7 @@ type requestExt struct {
 	ctx      any
 	body     *spoolFile // the body's temporary file, when spooled
 	tempDir  string     // where uploads' temporary files go; kept by reset
+	session  requestSession
 
 	bodyLoaded  bool // a spooled body was read into buf for RawBody
 	queryParsed bool
@@ -108,6 +109,7 @@ func (e *requestExt) reset() {
 	e.ctx = nil
 	e.body.close() // endBody closed it already; this is for safety
 	e.body, e.bodyLoaded = nil, false
+	e.session.reset()
 }
 
 // trailerFields returns the trailer fields, nil when there are none.
