@@ -49,7 +49,8 @@ type CORS struct {
 	AllowOrigins []string
 	// AllowOriginFunc, when set, is asked about origins AllowOrigins does
 	// not list. It may run on any goroutine, often an event loop: keep it
-	// fast and non-blocking.
+	// fast and non-blocking. origin may be a view of the request's memory:
+	// strings.Clone it to keep it beyond the call.
 	AllowOriginFunc func(origin string) bool
 	// AllowCredentials sends "Access-Control-Allow-Credentials: true", so
 	// pages may send cookies (EventSource's withCredentials, fetch's

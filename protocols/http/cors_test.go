@@ -353,3 +353,43 @@ func TestCORSResponseOutlivesRequest(t *testing.T) {
 	assert.Equal(t, "http://aaaa.example", resp.Header("Access-Control-Allow-Origin"))
 	assert.Equal(t, "http://aaaa.example", pre.Header("Access-Control-Allow-Origin"))
 }
+
+// Whatever a peer sends, the policy answers without panicking, and every
+// response it makes encodes (no header it adds can be refused, nor split a
+// response).
+func FuzzCORS(f *testing.F) {
+	f.Add(pageOrigin, "POST", "content-type, last-event-id", true)
+	f.Add("null", "PUT", "x-a,,x-b", false)
+	f.Add("http://[::1]:3000", "", " , ", true)
+	f.Add("a\tb", "GET", "x y", false)
+	policies := []*CORS{
+		{AllowOrigins: []string{"*"}},
+		{AllowOrigins: []string{"*"}, AllowCredentials: true, AllowHeaders: []string{"*"}},
+		{AllowOriginFunc: func(string) bool { return true }, ExposeHeaders: []string{"X-Id"}},
+		{AllowOrigins: []string{pageOrigin}, AllowMethods: []string{"PUT"}},
+	}
+	f.Fuzz(func(t *testing.T, origin, method, headers string, options bool) {
+		raw := "GET / HTTP/1.1\r\nHost: x\r\nOrigin: " + origin + "\r\nAccess-Control-Request-Method: " + method +
+			"\r\nAccess-Control-Request-Headers: " + headers + "\r\n\r\n"
+		if options {
+			raw = "OPTIONS" + raw[3:]
+		}
+		p := NewParser(Limits{})
+		n, err := p.Input([]byte(raw))
+		if err != nil || n != len(raw) {
+			return // not a request the server would hand over
+		}
+		req := new(Request)
+		if p.Decode([]byte(raw), req) != nil {
+			return
+		}
+		for _, policy := range policies {
+			if resp, ok := policy.Preflight(req); ok {
+				_, _, err := appendResponse(nil, resp, keepAlive11)
+				require.NoError(t, err)
+			}
+			_, _, err := appendResponse(nil, policy.Apply(req, NewResponse(200, nil, "x")), keepAlive11)
+			require.NoError(t, err)
+		}
+	})
+}

@@ -44,7 +44,8 @@ type Options struct {
 	// OnWebSocketConnect if need be). nil, the default, allows every
 	// origin. An http.CORS policy's AllowOrigin fits:
 	// CheckOrigin: policy.AllowOrigin. It runs on the connection's event
-	// loop.
+	// loop; origin is a view of the request's memory (strings.Clone it to
+	// keep it).
 	CheckOrigin func(origin string) bool
 
 	// OnWebSocketConnect sees the handshake request (Origin, cookies,
