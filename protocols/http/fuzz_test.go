@@ -27,6 +27,13 @@ func exerciseRequest(r *Request) {
 	_ = r.Post("a")
 	_ = r.File("f")
 	_ = r.ParseForm()
+	_, _ = r.QueryParams()
+	_, _ = r.PostParams()
+	_, _ = r.FileParams()
+	_ = r.InputOr("a", "")
+	_ = r.File("f[x]")
+	for range r.Cookies() {
+	}
 	_ = r.Trailer("t")
 	_ = r.RawHead()
 	_ = r.RawBody()
