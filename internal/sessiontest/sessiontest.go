@@ -147,7 +147,8 @@ func (a *App) OnMessage(c *connection.TcpConnection, req *http.Request) {
 	}
 	switch req.Path() {
 	case "/set":
-		with(func(s *http.Session) string { return errText(s.Set(req.Get("k"), strings.Clone(req.Get("v")))) })
+		// Views of the request, which Set must copy.
+		with(func(s *http.Session) string { return errText(s.Set(req.Get("k"), req.Get("v"))) })
 	case "/get":
 		with(func(s *http.Session) string {
 			v := s.Get(req.Get("k"))

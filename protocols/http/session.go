@@ -639,6 +639,9 @@ func (s *Session) Set(name string, value any) error {
 	if err != nil {
 		return err
 	}
+	// Strings a Request returns are views of its buffer, which the
+	// connection reuses: the session keeps copies.
+	name, value = strings.Clone(name), cloneString(value)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.saved {
@@ -669,7 +672,7 @@ func (s *Session) Put(values map[string]any) error {
 		if err != nil {
 			return fmt.Errorf("%w (key %q)", err, k)
 		}
-		enc[k] = b
+		enc[strings.Clone(k)] = b
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -691,7 +694,7 @@ func (s *Session) Put(values map[string]any) error {
 		s.set = make(map[string]struct{})
 	}
 	for k, b := range enc {
-		s.data[k], s.raw[k] = values[k], b
+		s.data[k], s.raw[k] = cloneString(values[k]), b
 		s.set[k] = struct{}{}
 		delete(s.deleted, k)
 	}
@@ -720,7 +723,7 @@ func (s *Session) deleteLocked(name string) error {
 		if s.deleted == nil {
 			s.deleted = make(map[string]struct{})
 		}
-		s.deleted[name] = struct{}{}
+		s.deleted[strings.Clone(name)] = struct{}{}
 	}
 	return nil
 }
@@ -846,6 +849,14 @@ func (s *Session) save(secure bool) string {
 		s.mgr.save(destroy, SessionChanges{}, true)
 	}
 	return cookie
+}
+
+// cloneString returns v, with a copy of its bytes when it is a string.
+func cloneString(v any) any {
+	if s, ok := v.(string); ok {
+		return strings.Clone(s)
+	}
+	return v
 }
 
 func encodeSessionValue(v any) ([]byte, error) {
