@@ -108,10 +108,6 @@ type paramArray struct {
 	deleted bool
 }
 
-func newParamArray() *Param {
-	return &Param{arr: &paramArray{next: math.MinInt64}}
-}
-
 // IsArray reports whether p is an array (not a string, a file or nil).
 func (p *Param) IsArray() bool { return p != nil && p.arr != nil }
 
@@ -370,6 +366,9 @@ func (a *paramArray) set(key string, v *Param) int {
 			a.next = math.MaxInt64
 		}
 	}
+	if a.keys == nil {
+		a.keys, a.vals = make([]string, 0, 4), make([]*Param, 0, 4)
+	}
 	a.keys = append(a.keys, key)
 	a.vals = append(a.vals, v)
 	if a.index != nil {
@@ -455,6 +454,26 @@ type paramBuilder struct {
 	err     error
 	n       int
 	literal bool // JSON: names are keys as they are
+
+	// Arrays are allocated paramSlab at a time.
+	nodes []Param
+	arrs  []paramArray
+}
+
+// paramSlab is how many arrays are allocated at once.
+const paramSlab = 8
+
+// newArray returns a new, empty array.
+func (b *paramBuilder) newArray() *Param {
+	if len(b.nodes) == 0 {
+		b.nodes = make([]Param, paramSlab)
+		b.arrs = make([]paramArray, paramSlab)
+	}
+	p, a := &b.nodes[0], &b.arrs[0]
+	b.nodes, b.arrs = b.nodes[1:], b.arrs[1:]
+	a.next = math.MinInt64
+	p.arr = a
+	return p
 }
 
 // add registers the pair name=value (value being a string or file Param),
@@ -513,7 +532,7 @@ func (b *paramBuilder) add(name string, value *Param) bool {
 			}
 			// Descend into index, making it an array.
 			if push {
-				next := newParamArray()
+				next := b.newArray()
 				if !cur.push(next) {
 					return true
 				}
@@ -524,7 +543,7 @@ func (b *paramBuilder) add(name string, value *Param) bool {
 				}
 				i := cur.find(index)
 				if i < 0 || cur.vals[i].arr == nil {
-					i = cur.set(index, newParamArray())
+					i = cur.set(index, b.newArray())
 				}
 				cur = cur.vals[i].arr
 			}
@@ -583,11 +602,16 @@ func mangleName(s, chars string) string {
 
 // buildParams builds a tree from pairs (flat values of a query or body).
 func buildParams(vs []FormValue, literal bool) (*Param, error) {
-	b := paramBuilder{root: newParamArray(), literal: literal}
+	b := paramBuilder{literal: literal}
+	b.root = b.newArray()
+	if !literal && len(vs) > MaxParamVars {
+		vs = vs[:MaxParamVars]
+		b.fail(ErrTooManyParams)
+	}
+	leaves := make([]Param, len(vs)) // one allocation for the strings
 	for i := range vs {
-		if !b.add(vs[i].Name, &Param{str: vs[i].Value}) {
-			break
-		}
+		leaves[i].str = vs[i].Value
+		b.add(vs[i].Name, &leaves[i])
 	}
 	return b.done()
 }
@@ -641,7 +665,8 @@ func (r *Request) FileParams() (*Param, error) {
 	}
 	e := r.extension()
 	if e.fileParams == nil {
-		b := paramBuilder{root: newParamArray()}
+		b := paramBuilder{}
+		b.root = b.newArray()
 		for _, f := range files {
 			b.add(f.Field, &Param{file: f})
 		}
