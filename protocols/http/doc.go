@@ -44,6 +44,15 @@
 //   - Static serves a directory under a URL prefix: traversal refused,
 //     index files, ETag, Range, precompressed siblings.
 //
+// # Sessions
+//
+// Set a SessionManager as Protocol.Sessions and Request.Session returns a
+// request's session (workerman's $request->session()), from its PHPSID
+// cookie; a new session's cookie goes out with the response, and what
+// the request changed is saved after it, off the event loop for stores
+// that do I/O. Sessions live in memory by default, in files with package
+// sessionfile, in Redis with package sessionredis.
+//
 // # Limits and timeouts
 //
 // Each worker has its own *Protocol (w.Protocol.(*http.Protocol)); set its

@@ -291,3 +291,36 @@ func TestSessionManagerCloseLeavesNothing(t *testing.T) {
 	leaktest.WaitGoroutines(t, before, 5*time.Second)
 	assert.Equal(t, timers, systimer.Len())
 }
+
+// A session lives Lifetime after its last change; with Touch, after its
+// last request. Margins are several times the lifetime.
+func TestSessionExpiry(t *testing.T) {
+	const life = 400 * time.Millisecond
+	for _, touch := range []bool{false, true} {
+		t.Run(fmt.Sprint("touch=", touch), func(t *testing.T) {
+			h := http.NewMemorySessionHandler(0)
+			t.Cleanup(func() { _ = h.Close() })
+			m := sessiontest.NewManager(t, http.SessionConfig{Handler: h, Lifetime: life, Touch: touch})
+			base := sessiontest.StartWorker(t, m, &sessiontest.App{}, nil)
+			c := sessiontest.NewClient(t, http.DefaultSessionName, nil)
+			body, sc := c.Get(base, "/incr")
+			require.Equal(t, "1", body)
+			assert.Contains(t, sc, "; Max-Age=1;", "rounded up to a second")
+			for range 8 { // 1.6 s of reads, each within the lifetime of the last
+				time.Sleep(life / 2)
+				_, _ = c.Get(base, "/get?k=n")
+			}
+			body, _ = c.Get(base, "/get?k=n")
+			if touch {
+				assert.Equal(t, "int:1", body, "kept alive by its reads")
+			} else {
+				assert.Equal(t, "<nil>:<nil>", body, "expired after its last change")
+			}
+			time.Sleep(4 * life)
+			body, _ = c.Get(base, "/get?k=n")
+			assert.Equal(t, "<nil>:<nil>", body, "expired")
+			assert.Eventually(t, func() bool { return h.Len() == 0 }, 2*time.Second, 10*time.Millisecond,
+				"the wheel removed it")
+		})
+	}
+}
