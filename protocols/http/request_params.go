@@ -13,42 +13,17 @@ import (
 //
 // PHP turns "a[]=1&a[]=2&b[x]=y" into nested arrays, which ported code
 // expects. QueryParams and PostParams build that tree from the pairs Query
-// and PostValues already hold (the flat accessors are unchanged and cost
-// nothing more): the tree is built on first use, kept by the request until
-// it is reset, and its strings are views of the request like Get's.
+// and PostValues already hold, so the flat accessors are unchanged and cost
+// nothing more: the tree is built on first use, kept by the request until
+// it is reset, and its strings are views of the request like Get's. The
+// rules it follows are in Param's doc.
 //
-// The names are parsed as php_register_variable_ex does it (PHP 8,
-// main/php_variables.c), for the query string, urlencoded bodies and the
-// non-file parts of multipart bodies:
-//
-//   - Leading spaces of a name are dropped, and a name is cut at its first
-//     NUL byte (PHP's names are C strings). An empty name is dropped.
-//   - Before the first '[', ' ' and '.' become '_' ("a.b" is "a_b").
-//   - "[key]" descends into key, "[]" appends (after the largest integer
-//     key, as PHP's $a[] = ... does), "[ ]" too; "[ key]" is the key " key".
-//     After a "]" anything but "[" ends the name ("a[b]c" is "a[b]").
-//   - A '[' without a ']': when it is the first, it and the ' ', '.' and
-//     '[' after it become '_' ("a[b.c" is "a_b_c"); otherwise that group
-//     is dropped ("a[b][c" is "a[b]").
-//   - Keys that are decimal integers in int64 without leading zeros ("5",
-//     "-3", not "05" or "-0") are PHP integer keys: they decide where "[]"
-//     appends. Keys are always given as their decimal text.
-//   - A later value for a name replaces the earlier one, a string or an
-//     array alike; a value under a key that holds a string makes it an
-//     array first.
-//   - A key that mangling made start with "__Host-" or "__Secure-", when
-//     the name as sent did not, drops the pair (PHP's fix of
-//     CVE-2022-31629), at any level.
-//
-// Caps, as PHP's (php.ini defaults): MaxParamDepth levels of brackets
-// (max_input_nesting_level) and MaxParamVars pairs (max_input_vars). Work
-// and memory are linear in the names' and values' length: each name is
-// scanned once, each level costs one lookup (a map once an array has more
-// than paramIndexAfter keys).
-//
-// JSON bodies are not PHP forms: their members are the top-level keys as
-// sent (no brackets parsed), with the values Post gives (a non-string
-// member is its JSON text); decode RawBody with encoding/json for more.
+// Work and memory are linear in the names' and values' length: each name
+// is scanned once, each level of brackets costs one lookup (through a map
+// once an array has more than paramIndexAfter keys), and MaxParamDepth and
+// MaxParamVars cap the levels and pairs as PHP's php.ini defaults do.
+// BenchmarkQueryParams: a list page's query of 11 pairs takes 3.5 us and
+// 15 allocations on 2 busy vCPUs (the flat parse of it: 0.5 us, 1).
 
 // Caps of the parameter trees.
 const (
@@ -83,6 +58,37 @@ var (
 // Param is one parameter the PHP way: a string, an uploaded file (in the
 // tree of FileParams) or an array of Params under string keys, in order.
 // PHP's integer keys are given as their decimal text ("0", "1", ...).
+//
+// Names become trees as php_register_variable_ex makes them (PHP 8,
+// main/php_variables.c), in the query string, urlencoded bodies and the
+// field names of multipart bodies (file parts too, for FileParams):
+//
+//   - Leading spaces of a name are dropped, and a name ends at its first
+//     NUL byte (PHP's names are C strings). An empty name is dropped.
+//   - Before the first '[', spaces and '.' become '_': "a.b" is "a_b".
+//   - "[key]" descends into key; "[]" appends after the largest integer
+//     key, as PHP's $a[] = v does, at any level; so does "[ ]", while
+//     "[ key]" is the key " key". After a ']', anything but '[' ends the
+//     name: "a[b]c" is "a[b]".
+//   - A '[' without a ']' after it: when it is the first '[', it and every
+//     space, '.' and '[' after it become '_' ("a[b" is "a_b", "a[b.c" is
+//     "a_b_c"); otherwise that last group is dropped ("a[b][c" is "a[b]").
+//   - Keys that are decimal integers in int64 without leading zeros ("5",
+//     "-3"; not "05", "-0", "+1") are PHP integer keys: they decide where
+//     "[]" appends ("a[5]=x&a[]=y" puts y under "6", "a[-5]" then "[]"
+//     under "-4"). Keys are always given as their decimal text.
+//   - A later value for a name replaces the earlier one, a string or an
+//     array alike (Get and Post give the first); a key under a name that
+//     holds a string makes it an array.
+//   - A pair whose key, at any level, starts with "__Host-" or
+//     "__Secure-" only after mangling (a sent "..Host-x") is dropped, as
+//     PHP does since its fix of CVE-2022-31629.
+//   - Beyond MaxParamDepth levels or MaxParamVars pairs: see those.
+//
+// JSON bodies are not PHP forms: in PostParams their members are the
+// top-level keys as sent (no brackets parsed), with the values Post gives
+// (a non-string member is its JSON text); decode RawBody with
+// encoding/json for more.
 //
 // A typed tree rather than map[string]any: it keeps PHP's order (Go maps
 // have none), so it marshals to JSON as json_encode does, and nil-safe
@@ -172,6 +178,7 @@ func (p *Param) Get(key string) *Param {
 }
 
 // Keys returns the keys of the array p in order, nil for anything else.
+// The slice belongs to the request.
 func (p *Param) Keys() []string {
 	if !p.IsArray() {
 		return nil
@@ -181,7 +188,7 @@ func (p *Param) Keys() []string {
 
 // List returns the elements of the array p in order (its keys dropped),
 // nil for anything else. For "ids[]=3&ids[]=4", GetParam("ids").List()
-// has the two strings.
+// has the two strings. The slice belongs to the request.
 func (p *Param) List() []*Param {
 	if !p.IsArray() {
 		return nil
