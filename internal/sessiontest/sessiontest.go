@@ -4,6 +4,7 @@
 package sessiontest
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
 	"fmt"
@@ -11,6 +12,8 @@ import (
 	"log/slog"
 	nethttp "net/http"
 	"net/url"
+	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -438,12 +441,18 @@ func Secure(t *testing.T, m *http.SessionManager) {
 }
 
 // Shared runs two workers, each with its own manager from newManager (as
-// two processes would have) over one store: a session created on one is
-// read and updated on the other, and back.
+// two processes would have) over one store, and SharedBetween them.
 func Shared(t *testing.T, newManager func(t *testing.T) *http.SessionManager) {
+	a := StartWorker(t, newManager(t), &App{}, nil)
+	b := StartWorker(t, newManager(t), &App{}, nil)
+	SharedBetween(t, a, b)
+}
+
+// SharedBetween checks that workers a and b (base URLs) share sessions: a
+// session created on a is read and updated on b, and back on a, with
+// Session and with LoadSession.
+func SharedBetween(t *testing.T, a, b string) {
 	for _, q := range []string{"", "async=1&"} {
-		a := StartWorker(t, newManager(t), &App{}, nil)
-		b := StartWorker(t, newManager(t), &App{}, nil)
 		c := NewClient(t, http.DefaultSessionName, nil)
 		body, sc := c.Get(a, "/incr?"+q)
 		require.Equal(t, "1", body)
@@ -461,4 +470,77 @@ func Shared(t *testing.T, newManager func(t *testing.T) *http.SessionManager) {
 			return body == "int:2"
 		}, 5*time.Second, 10*time.Millisecond, "A reads B's update")
 	}
+}
+
+// childEnv marks a test binary re-executed by StartChild.
+const childEnv = "SESSIONTEST_CHILD"
+
+// IsChild reports whether this process is a child started by StartChild.
+func IsChild() bool { return os.Getenv(childEnv) == "1" }
+
+// ServeAsChild, in the child's test, starts a worker with m, prints its
+// base URL on stdout and serves until its stdin closes.
+func ServeAsChild(t *testing.T, m *http.SessionManager) {
+	base := StartWorker(t, m, &App{}, nil)
+	fmt.Printf("URL %s\n", base)
+	_, _ = io.Copy(io.Discard, os.Stdin)
+}
+
+// StartChild runs this test binary again as another process, with only
+// the test test (which calls ServeAsChild) and env added, and returns the
+// base URL of the worker it serves. The child stops when the test ends:
+// its stdin is closed, then it is killed if it has not exited within 10 s.
+func StartChild(t *testing.T, test string, env ...string) string {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^"+test+"$", "-test.count=1")
+	cmd.Env = append(append(os.Environ(), childEnv+"=1"), env...)
+	stdin, err := cmd.StdinPipe()
+	require.NoError(t, err)
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	var stderr strings.Builder
+	cmd.Stderr = &lockedWriter{w: &stderr}
+	require.NoError(t, cmd.Start())
+	done := make(chan error, 1)
+	urls := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if u, ok := strings.CutPrefix(sc.Text(), "URL "); ok {
+				urls <- u
+			}
+		}
+		done <- cmd.Wait()
+	}()
+	t.Cleanup(func() {
+		_ = stdin.Close()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			<-done
+		}
+	})
+	select {
+	case u := <-urls:
+		return u
+	case err := <-done:
+		done <- err
+		t.Fatalf("child exited before serving: %v\n%s", err, stderr.String())
+	case <-time.After(20 * time.Second):
+		t.Fatalf("child did not serve within 20 s")
+	}
+	return ""
+}
+
+// lockedWriter serializes writes to w.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

@@ -173,3 +173,21 @@ func TestTwoProcessesShareOneSession(t *testing.T) {
 	}
 	assert.Len(t, got, 200, fmt.Sprintf("child said: %s", out.String()))
 }
+
+const serveDirEnv = "SESSIONFILE_TEST_SERVE_DIR"
+
+// TestChildServer is the other process of TestSharedByTwoProcesses.
+func TestChildServer(t *testing.T) {
+	if !sessiontest.IsChild() || os.Getenv(serveDirEnv) == "" {
+		t.Skip("run by TestSharedByTwoProcesses")
+	}
+	sessiontest.ServeAsChild(t, manager(os.Getenv(serveDirEnv))(t))
+}
+
+// Sessions shared by two worker processes through one directory.
+func TestSharedByTwoProcesses(t *testing.T) {
+	dir := t.TempDir()
+	child := sessiontest.StartChild(t, "TestChildServer", serveDirEnv+"="+dir)
+	own := sessiontest.StartWorker(t, manager(dir)(t), &sessiontest.App{}, nil)
+	sessiontest.SharedBetween(t, child, own)
+}

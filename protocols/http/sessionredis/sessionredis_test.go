@@ -2,6 +2,7 @@ package sessionredis_test
 
 import (
 	"context"
+	"os"
 	"testing"
 	"time"
 
@@ -103,4 +104,22 @@ func TestRedisDown(t *testing.T) {
 		status, body, _ := c.Do(base, "/get?k=n")
 		return status == 200 && body == "int:1"
 	}, 5*time.Second, 50*time.Millisecond)
+}
+
+const serveAddrEnv = "SESSIONREDIS_TEST_SERVE_ADDR"
+
+// TestChildServer is the other process of TestSharedByTwoProcesses.
+func TestChildServer(t *testing.T) {
+	if !sessiontest.IsChild() || os.Getenv(serveAddrEnv) == "" {
+		t.Skip("run by TestSharedByTwoProcesses")
+	}
+	sessiontest.ServeAsChild(t, manager(os.Getenv(serveAddrEnv))(t))
+}
+
+// Sessions shared by two worker processes through one Redis.
+func TestSharedByTwoProcesses(t *testing.T) {
+	srv := redistest.Start(t)
+	child := sessiontest.StartChild(t, "TestChildServer", serveAddrEnv+"="+srv.Addr())
+	own := sessiontest.StartWorker(t, manager(srv.Addr())(t), &sessiontest.App{}, nil)
+	sessiontest.SharedBetween(t, child, own)
 }
