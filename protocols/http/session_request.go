@@ -13,11 +13,16 @@ import (
 type requestSession struct {
 	mgr *SessionManager
 	s   atomic.Pointer[Session] // loaded; set by the goroutine that loaded it
+	// epoch counts the requests decoded into the Request, so that a
+	// LoadSession finishing late (its request answered without waiting
+	// for it) cannot give its session to the next request.
+	epoch atomic.Uint64
 }
 
 func (rs *requestSession) reset() {
 	rs.mgr = nil
 	rs.s.Store(nil)
+	rs.epoch.Add(1)
 }
 
 // sessionSlot returns r's session state, nil when sessions are off.
@@ -91,13 +96,14 @@ func (r *Request) LoadSession(fn func(s *Session, err error)) {
 	}
 	id = strings.Clone(id)
 	conn := r.conn
+	epoch := rs.epoch.Load()
 	m.mu.Lock()
 	err := m.enqueueLocked(m.loads, func() {
 		ctx, cancel := context.WithTimeout(context.Background(), m.cfg.IOTimeout)
 		s, err := m.load(ctx, id)
 		cancel()
-		if err == nil {
-			rs.s.Store(s)
+		if err == nil && rs.epoch.Load() == epoch {
+			rs.s.CompareAndSwap(nil, s)
 		}
 		deliver := func() { fn(s, err) }
 		if ex, ok := conn.(interface{ Execute(func()) error }); ok && ex.Execute(deliver) == nil {
@@ -122,6 +128,7 @@ func (r *Request) enableSessions(m *SessionManager) {
 	}
 	e := r.extension()
 	e.session.s.Store(nil)
+	e.session.epoch.Add(1)
 	e.session.mgr = m
 }
 
