@@ -36,7 +36,8 @@ const (
 	// body (PHP's max_input_vars); the first MaxParamVars are kept, the rest
 	// dropped, and the tree's error is ErrTooManyParams. The flat accessors
 	// (Get, Post, Query, PostValues) are not affected: they keep up to
-	// MaxFormValues.
+	// MaxFormValues. A JSON body's members are not capped by it (PHP's
+	// json_decode has no max_input_vars), only by MaxFormValues.
 	MaxParamVars = 1000
 
 	// paramIndexAfter is how many keys an array holds before lookups go

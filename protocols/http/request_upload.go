@@ -85,7 +85,8 @@ var (
 )
 
 // UploadedFile is one file of a multipart/form-data body (workerman's
-// file(): name, type, size, tmp_name).
+// file(): name, type, size, tmp_name, error). A file part that failed has
+// no content and an Error other than UploadErrOK.
 //
 // The content is either in memory, in Data (TmpName is ""), or in a
 // temporary file named TmpName (Data is nil): see MaxUploadMemory for
@@ -94,8 +95,7 @@ var (
 // A temporary file belongs to the request: it is removed when the request
 // ends (its response is complete, its connection closes, or its handler
 // panics) or is reused for the next request, and Open fails after that.
-// To keep an upload, rename it (os.Rename from TmpName, within one file
-// system) or copy it before then. A Clone of the request shares the
+// To keep an upload, MoveTo its place before then. A Clone of the request shares the
 // original's temporary files without owning them: the clone's
 // UploadedFile has the same TmpName, valid only as long as the original
 // request. Data is the file's own copy, which the request never reuses, and
