@@ -95,8 +95,8 @@ var (
 // A temporary file belongs to the request: it is removed when the request
 // ends (its response is complete, its connection closes, or its handler
 // panics) or is reused for the next request, and Open fails after that.
-// To keep an upload, MoveTo its place before then. A Clone of the request shares the
-// original's temporary files without owning them: the clone's
+// To keep an upload, MoveTo its place before then. A Clone of the request
+// shares the original's temporary files without owning them: the clone's
 // UploadedFile has the same TmpName, valid only as long as the original
 // request. Data is the file's own copy, which the request never reuses, and
 // Clone copies it.
