@@ -324,3 +324,34 @@ func TestSessionExpiry(t *testing.T) {
 		})
 	}
 }
+
+// A request whose connection closes before it is answered still saves
+// its session, as workerman's destructor does.
+func TestSessionSavedWhenTheClientLeaves(t *testing.T) {
+	m := memoryManager(t)
+	ids := make(chan string, 1)
+	_, addr := startServer(t, func(c *connection.TcpConnection, req *http.Request) {
+		s, err := req.Session()
+		if err != nil {
+			panic(err)
+		}
+		if req.Path() == "/leave" {
+			_ = s.Set("k", "kept")
+			ids <- s.ID()
+			return // never answered
+		}
+		_ = c.Send(fmt.Sprint(s.Get("k")))
+	}, func(w *worker.Worker) { httpProto(w).Sessions = m })
+	conn := dial(t, addr)
+	_, err := io.WriteString(conn, "GET /leave HTTP/1.1\r\nHost: x\r\n\r\n")
+	require.NoError(t, err)
+	id := <-ids
+	require.NoError(t, conn.Close())
+	assert.Eventually(t, func() bool {
+		conn := dial(t, addr)
+		_, err := fmt.Fprintf(conn, "GET /get HTTP/1.1\r\nHost: x\r\nCookie: PHPSID=%s\r\n\r\n", id)
+		require.NoError(t, err)
+		_, body := readResponse(t, bufio.NewReader(conn), "GET")
+		return body == "kept"
+	}, 5*time.Second, 20*time.Millisecond)
+}
