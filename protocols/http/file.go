@@ -45,9 +45,10 @@ type fileSpec struct {
 // on the response (WithFile adds none; Static does). Then:
 //
 //   - for the whole file (offset 0 and a length of 0 or at least the
-//     file's size), a GET's single byte Range gives 206 or 416, unless
-//     If-Range does not match (several ranges get the whole file with 200,
-//     as RFC 9110 allows);
+//     file's size), a GET's Range gives 206 or 416, unless If-Range does
+//     not match; several ranges are sorted and merged, and answered with
+//     multipart/byteranges while the parts fit in 2 MiB and number at most
+//     32, otherwise with the whole file and 200, as RFC 9110 allows;
 //   - for part of it, as workerman's withFile, the answer is 206 with
 //     "Content-Range: bytes first-last/size", and the client's Range is not
 //     applied again (the application chose the part, from the Range
@@ -192,6 +193,33 @@ func prepareFileFor(r *Response, q fileConditions) (head *Response, f *os.File, 
 			rangeHeader = "" // the client's copy is stale: send it all
 		}
 		first, last, res := parseSingleRange(rangeHeader, total)
+		var ranges []byteRange
+		if res == rangeIgnored && !section && strings.IndexByte(rangeHeader, ',') >= 0 {
+			ranges, res = parseRanges(rangeHeader, total)
+			if len(ranges) == 1 {
+				first, last, ranges = ranges[0].first, ranges[0].last, nil
+			}
+		}
+		if len(ranges) > 1 {
+			ctype := head.Header("Content-Type")
+			if ctype == "" {
+				ctype = contentTypeForPath(spec.path)
+			}
+			boundary := newBoundary()
+			body, ok, err := byterangesBody(f, start, ranges, total, ctype, boundary)
+			if err != nil {
+				closeServed(f)
+				return fileErrorResponse(err, false), nil, 0, 0, err
+			}
+			if ok {
+				closeServed(f)
+				head.status = 206
+				head.WithHeader("Content-Type", "multipart/byteranges; boundary="+boundary)
+				head.body = body
+				return head, nil, 0, int64(len(body)), nil
+			}
+			res = rangeIgnored // too large to assemble: the whole
+		}
 		if section {
 			// The section is the answer: the client's Range is not
 			// applied to it a second time.

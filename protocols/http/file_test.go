@@ -100,8 +100,10 @@ func TestFilePrepare(t *testing.T) {
 			status: 200, body: []byte{}},
 		{name: "reversed range ignored", resp: (&Response{}).WithFile(txt, 0, 0), rng: "bytes=5-2",
 			status: 200, body: content},
-		{name: "multi-range ignored", resp: (&Response{}).WithFile(txt, 0, 0), rng: "bytes=0-1,3-4",
+		{name: "malformed multi-range ignored", resp: (&Response{}).WithFile(txt, 0, 0), rng: "bytes=0-1,3-x",
 			status: 200, body: content},
+		{name: "multi-range merged", resp: (&Response{}).WithFile(txt, 0, 0), rng: "bytes=0-1,2-4",
+			status: 206, body: content[:5], contentRange: "bytes 0-4/100"},
 		{name: "other unit ignored", resp: (&Response{}).WithFile(txt, 0, 0), rng: "items=0-1",
 			status: 200, body: content},
 		{name: "garbage range ignored", resp: (&Response{}).WithFile(txt, 0, 0), rng: "bytes=abc",
@@ -293,6 +295,17 @@ func FuzzFileRange(f *testing.F) {
 		first, last, res := parseSingleRange(h, size)
 		if res == rangeSatisfiable {
 			require.True(t, 0 <= first && first <= last && last < size, "%q over %d: %d-%d", h, size, first, last)
+		}
+		ranges, res := parseRanges(h, size)
+		if res == rangeSatisfiable {
+			require.NotEmpty(t, ranges)
+			require.LessOrEqual(t, len(ranges), maxRanges)
+			for i, r := range ranges {
+				require.True(t, 0 <= r.first && r.first <= r.last && r.last < size, "%q over %d: %v", h, size, ranges)
+				if i > 0 {
+					require.Greater(t, r.first, ranges[i-1].last+1, "sorted, apart: %q %v", h, ranges)
+				}
+			}
 		}
 	})
 }

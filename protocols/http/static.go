@@ -85,8 +85,10 @@ const MaxListEntries = 10000
 //     If-Match, If-Unmodified-Since (412), If-None-Match and
 //     If-Modified-Since (304) are evaluated as RFC 9110 section 13.2.2
 //     orders. A single byte Range gives 206 or 416 ("Content-Range: bytes
-//     */size"), If-Range permitting; several ranges get the whole file
-//     with 200, as RFC 9110 section 14.2 allows.
+//     */size"), If-Range permitting. Several ranges are merged where
+//     they overlap and answered with multipart/byteranges, assembled in
+//     memory: while they total under 2 MiB and number at most 32;
+//     beyond, the whole file with 200, as RFC 9110 section 14.2 allows.
 //
 // A Static is safe for concurrent use. Its methods run where they are
 // called, on the connection's event loop in OnMessage: they look files up
