@@ -384,8 +384,9 @@ func (m *SessionManager) Close() error {
 	return nil
 }
 
-// Dropped returns the number of saves lost so far, because a queue was
-// full (ErrSessionBusy) or the manager closed; each was also logged.
+// Dropped returns the number of saves lost so far: a queue was full
+// (ErrSessionBusy), the manager closed, or the store failed (or took over
+// IOTimeout). Each was also logged.
 func (m *SessionManager) Dropped() int64 { return m.dropped.Load() }
 
 // serve runs the jobs of q until it is closed.
@@ -455,6 +456,7 @@ func (m *SessionManager) save(id string, ch SessionChanges, destroy bool) {
 	}
 	err := m.enqueueLocked(m.queueOf(id), func() {
 		if err := m.write(id, ch, destroy); err != nil {
+			m.dropped.Add(1)
 			m.log.Error("http: session not saved", "id", shortID(id), "err", err)
 		}
 		m.mu.Lock()

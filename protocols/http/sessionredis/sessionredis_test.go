@@ -99,6 +99,11 @@ func TestRedisDown(t *testing.T) {
 		assert.Contains(t, body, "loading session")
 		assert.Less(t, time.Since(start), 3*time.Second)
 	}
+	// A new session needs no load; its save fails, and is counted.
+	fresh := sessiontest.NewClient(t, http.DefaultSessionName, nil)
+	body, _ = fresh.Get(base, "/incr")
+	assert.Equal(t, "1", body)
+	assert.Eventually(t, func() bool { return m.Dropped() == 1 }, 5*time.Second, 10*time.Millisecond)
 	proxy.Heal()
 	assert.Eventually(t, func() bool {
 		status, body, _ := c.Do(base, "/get?k=n")
