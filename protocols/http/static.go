@@ -138,8 +138,8 @@ func NewStatic(root string, opts StaticOptions) (*Static, error) {
 	return &Static{root: r, dir: dir, prefix: trimmed + "/", index: slices.Clone(index), opts: opts}, nil
 }
 
-// Close releases the directory. Responses already built may still be
-// sent; new ones must not be asked for.
+// Close releases the directory. A file response built before and sent
+// after it gets 404; Serve and Response must not be called after it.
 func (s *Static) Close() error { return s.root.Close() }
 
 // Serve answers req when its path is under the prefix and reports true;
