@@ -1,6 +1,7 @@
 package redisbus
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"hash/fnv"
@@ -330,22 +331,12 @@ func (r *reader) checkGaps(keys []string) bool {
 		}
 		r.mu.Unlock()
 	}
-	slices.SortFunc(gaps, func(x, y gap) int { return cmpString(x.stream, y.stream) })
+	slices.SortFunc(gaps, func(x, y gap) int { return cmp.Compare(x.stream, y.stream) })
 	for _, g := range gaps {
 		b.log.Warn("entries trimmed while unreachable", "stream", g.stream)
 		g.sink(g.stream, nil, true)
 	}
 	return true
-}
-
-func cmpString(x, y string) int {
-	switch {
-	case x < y:
-		return -1
-	case x > y:
-		return 1
-	}
-	return 0
 }
 
 // prevID is the ID just before first ("" when the stream is empty: then

@@ -51,6 +51,7 @@
 package redisbus
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -267,9 +268,9 @@ func CompareIDs(x, y string) int {
 	case !xok || !yok:
 		return cmpBool(xok, yok)
 	case xm != ym:
-		return cmpU64(xm, ym)
+		return cmp.Compare(xm, ym)
 	}
-	return cmpU64(xs, ys)
+	return cmp.Compare(xs, ys)
 }
 
 func cmpBool(x, y bool) int {
@@ -280,16 +281,6 @@ func cmpBool(x, y bool) int {
 		return 1
 	}
 	return -1
-}
-
-func cmpU64(x, y uint64) int {
-	switch {
-	case x < y:
-		return -1
-	case x > y:
-		return 1
-	}
-	return 0
 }
 
 func parseID(id string) (ms, seq uint64, ok bool) {

@@ -148,17 +148,7 @@ func (h *Hub) join(ctx context.Context, c *connection.TcpConnection, j *joiner) 
 	}
 	first := h.subs[c]
 	for _, name := range j.topics {
-		t := h.topics[name]
-		if _, in := t.subs[c]; in {
-			continue
-		}
-		t.subs[c] = struct{}{}
-		if first == nil {
-			first = t
-			h.subs[c] = t
-		} else {
-			h.more[c] = append(h.more[c], t)
-		}
+		h.joinLocked(c, h.topics[name], &first)
 	}
 	h.startHeartbeatLocked()
 }

@@ -343,15 +343,8 @@ func (h *Hub) subscribe(c *connection.TcpConnection, req *http.Request, topics [
 	var joined []*topic // only needed for a replay
 	for _, name := range topics {
 		t := h.topicLocked(name)
-		if _, ok := t.subs[c]; ok {
+		if !h.joinLocked(c, t, &first) {
 			continue
-		}
-		t.subs[c] = struct{}{}
-		if first == nil {
-			first = t
-			h.subs[c] = t
-		} else {
-			h.more[c] = append(h.more[c], t)
 		}
 		if last != "" {
 			joined = append(joined, t)
@@ -367,6 +360,23 @@ func (h *Hub) subscribe(c *connection.TcpConnection, req *http.Request, topics [
 		h.replayLocked(c, joined, last)
 	}
 	return !known, nil
+}
+
+// joinLocked makes c a subscriber of t, keeping its first topic in subs
+// and the others in more; *first is c's first topic so far (nil for a new
+// subscriber). It reports whether c was not subscribed to t yet.
+func (h *Hub) joinLocked(c *connection.TcpConnection, t *topic, first **topic) bool {
+	if _, ok := t.subs[c]; ok {
+		return false
+	}
+	t.subs[c] = struct{}{}
+	if *first == nil {
+		*first = t
+		h.subs[c] = t
+	} else {
+		h.more[c] = append(h.more[c], t)
+	}
+	return true
 }
 
 // replayLocked sends c the held events of topics newer than last, merged
