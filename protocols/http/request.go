@@ -524,28 +524,9 @@ func (r *Request) Trailers() iter.Seq2[string, string] {
 // Cookie returns the value of the cookie name from the Cookie header
 // field(s), with surrounding double quotes removed, or "" when absent.
 func (r *Request) Cookie(name string) string {
-	for _, f := range r.fields {
-		if f.nameEnd-f.nameStart != 6 || !reqEqualFoldLower(r.buf[f.nameStart:f.nameEnd], "cookie") {
-			continue
-		}
-		v := r.buf[f.valueStart:f.valueEnd]
-		for len(v) > 0 {
-			var pair []byte
-			if i := bytes.IndexByte(v, ';'); i >= 0 {
-				pair, v = v[:i], v[i+1:]
-			} else {
-				pair, v = v, nil
-			}
-			pair = reqTrimOWS(pair)
-			eq := bytes.IndexByte(pair, '=')
-			if eq < 0 || string(reqTrimOWS(pair[:eq])) != name {
-				continue
-			}
-			val := reqTrimOWS(pair[eq+1:])
-			if len(val) >= 2 && val[0] == '"' && val[len(val)-1] == '"' {
-				val = val[1 : len(val)-1]
-			}
-			return reqView(val)
+	for k, v := range r.Cookies() {
+		if k == name {
+			return v
 		}
 	}
 	return ""
