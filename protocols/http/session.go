@@ -231,6 +231,23 @@ type SessionConfig struct {
 // as their Protocol.Sessions before they start, and Close it after they
 // stop. It owns goroutines (for a blocking handler's I/O and for gc); its
 // methods are safe for concurrent use.
+//
+// What blocks and what does not:
+//
+//   - Saves never wait for I/O. The in-memory handler is called
+//     directly, under a mutex, by the goroutine that sends the response
+//     (the event loop, from OnMessage). Other handlers are called by
+//     Workers goroutines: each session's saves queue on the same one, so
+//     they are written in the order their responses were encoded; a full
+//     queue drops the save, logs it and counts it (Dropped).
+//   - Request.Session loads on the calling goroutine: instant in memory,
+//     a blocking read for files and Redis (see Session).
+//   - Request.LoadSession loads on goroutines of its own, never behind
+//     the saves, and calls back on the connection's event loop.
+//   - Loads see the saves of this process still queued, so a client's
+//     next request reads what its last one wrote, on any worker sharing
+//     this manager. Another process sees them once they are written.
+//   - GC runs on a goroutine of its own every GCInterval.
 type SessionManager struct {
 	cfg         SessionConfig
 	h           SessionHandler
@@ -440,13 +457,20 @@ func (m *SessionManager) enqueueLocked(q chan func(), job func()) error {
 
 // save writes ch to id (destroy: removes id), directly for a non-blocking
 // handler, otherwise from id's I/O goroutine, after its earlier saves. It
-// never waits for I/O.
-func (m *SessionManager) save(id string, ch SessionChanges, destroy bool) {
+// never waits for I/O. done, when not nil, is called with the outcome:
+// on the calling goroutine for a non-blocking handler or a save not
+// queued, otherwise on the I/O goroutine.
+func (m *SessionManager) save(id string, ch SessionChanges, destroy bool, done func(error)) {
+	if done == nil {
+		done = func(error) {}
+	}
 	if m.nonBlocking {
-		if err := m.write(id, ch, destroy); err != nil {
+		err := m.write(id, ch, destroy)
+		if err != nil {
 			m.dropped.Add(1)
 			m.log.Error("http: session not saved", "id", shortID(id), "err", err)
 		}
+		done(err)
 		return
 	}
 	m.mu.Lock()
@@ -455,7 +479,8 @@ func (m *SessionManager) save(id string, ch SessionChanges, destroy bool) {
 		pend = SessionChanges{Clear: true}
 	}
 	err := m.enqueueLocked(m.queueOf(id), func() {
-		if err := m.write(id, ch, destroy); err != nil {
+		err := m.write(id, ch, destroy)
+		if err != nil {
 			m.dropped.Add(1)
 			m.log.Error("http: session not saved", "id", shortID(id), "err", err)
 		}
@@ -467,6 +492,7 @@ func (m *SessionManager) save(id string, ch SessionChanges, destroy bool) {
 			m.pending[id] = p[1:]
 		}
 		m.mu.Unlock()
+		done(err)
 	})
 	if err == nil {
 		m.pending[id] = append(m.pending[id], pend)
@@ -475,6 +501,7 @@ func (m *SessionManager) save(id string, ch SessionChanges, destroy bool) {
 	if err != nil {
 		m.dropped.Add(1)
 		m.log.Error("http: session not saved", "id", shortID(id), "err", err)
+		done(err)
 	}
 }
 

@@ -25,7 +25,8 @@ import (
 // A Session is safe for concurrent use. After its response has been
 // encoded it is read-only: changes return ErrSessionSaved.
 type Session struct {
-	mgr *SessionManager
+	mgr  *SessionManager
+	conn any // the connection of its request, whose loop Save calls back on
 
 	mu          sync.Mutex
 	id          string
@@ -245,52 +246,95 @@ func (s *Session) RegenerateID() (string, error) {
 	return s.id, nil
 }
 
-// finish marks the session saved and returns what its save must write:
-// the id, the changes, the id to destroy ("" for none), the cookie line
-// the response must carry ("" for none), and whether to save no changes
-// all the same (SessionConfig.Touch).
-func (s *Session) finish(secure bool) (id string, ch SessionChanges, destroy, cookie string, touch, ok bool) {
+// takeChanges returns what a save must write now: the id, the changes
+// since the last save, the id to destroy ("" for none), and whether to
+// save no changes all the same (SessionConfig.Touch), then forgets those
+// changes. final marks the session saved (its response was encoded) and
+// also returns the cookie line that response must carry ("" for none).
+// ok is false when the session was saved already.
+func (s *Session) takeChanges(final, secure bool) (id string, ch SessionChanges, destroy, cookie string, touch, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.saved {
 		return "", SessionChanges{}, "", "", false, false
 	}
-	s.saved = true
-	if s.isNew {
-		cookie = s.mgr.cookieLine(s.id, secure)
-	}
-	if s.regenerated {
-		// Everything, under an id nobody else knows yet.
-		return s.id, SessionChanges{Set: maps.Clone(s.raw)}, s.oldID, cookie, false, true
-	}
-	ch.Clear = s.cleared
-	if len(s.set) > 0 {
-		ch.Set = make(map[string][]byte, len(s.set))
-		for k := range s.set {
-			ch.Set[k] = s.raw[k]
+	if final {
+		s.saved = true
+		if s.isNew {
+			cookie = s.mgr.cookieLine(s.id, secure)
 		}
 	}
-	for k := range s.deleted {
-		ch.Delete = append(ch.Delete, k)
+	id = s.id
+	if s.regenerated {
+		// Everything, under an id nobody else knows yet.
+		ch, destroy = SessionChanges{Set: maps.Clone(s.raw)}, s.oldID
+		s.regenerated, s.oldID = false, ""
+	} else {
+		ch.Clear = s.cleared
+		if len(s.set) > 0 {
+			ch.Set = make(map[string][]byte, len(s.set))
+			for k := range s.set {
+				ch.Set[k] = s.raw[k]
+			}
+		}
+		for k := range s.deleted {
+			ch.Delete = append(ch.Delete, k)
+		}
+		touch = final && ch.Empty() && s.mgr.cfg.Touch && !s.isNew
 	}
-	touch = ch.Empty() && s.mgr.cfg.Touch && !s.isNew
-	return s.id, ch, "", cookie, touch, true
+	s.cleared, s.set, s.deleted = false, nil, nil
+	return id, ch, destroy, cookie, touch, true
 }
 
-// save saves s once: its changes, and the destruction of its old id. It
-// returns the Set-Cookie line for the response ("" for none).
+// save saves s once its response is encoded: its changes, and the
+// destruction of its old id. It returns the Set-Cookie line for the
+// response ("" for none).
 func (s *Session) save(secure bool) string {
-	id, ch, destroy, cookie, touch, ok := s.finish(secure)
+	id, ch, destroy, cookie, touch, ok := s.takeChanges(true, secure)
 	if !ok {
 		return ""
 	}
 	if !ch.Empty() || touch {
-		s.mgr.save(id, ch, false)
+		s.mgr.save(id, ch, false, nil)
 	}
 	if destroy != "" {
-		s.mgr.save(destroy, SessionChanges{}, true)
+		s.mgr.save(destroy, SessionChanges{}, true, nil)
 	}
 	return cookie
+}
+
+// Save writes the changes made so far now, as workerman's save(), instead
+// of after the response, and calls done once they are written (or failed),
+// on the connection's event loop, like LoadSession's callback; done is
+// called at once when there is nothing to write or the store does no
+// I/O. Later changes are saved after the response, as usual.
+//
+// Use it when another process must see the changes as soon as the client
+// has the response (the client's next request may go to another worker
+// process): send the response from done. Saves made after the response
+// are otherwise written shortly after it, not before. After the response
+// done receives ErrSessionSaved.
+func (s *Session) Save(done func(err error)) {
+	id, ch, destroy, _, _, ok := s.takeChanges(false, false)
+	if !ok {
+		done(ErrSessionSaved)
+		return
+	}
+	if destroy != "" {
+		s.mgr.save(destroy, SessionChanges{}, true, nil)
+	}
+	if ch.Empty() {
+		done(nil)
+		return
+	}
+	s.mgr.save(id, ch, false, func(err error) {
+		if ex, ok := s.conn.(interface{ Execute(func()) error }); ok && !s.mgr.nonBlocking {
+			if ex.Execute(func() { done(err) }) == nil {
+				return
+			}
+		}
+		done(err)
+	})
 }
 
 // cloneString returns v, with a copy of its bytes when it is a string.

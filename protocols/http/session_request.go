@@ -41,11 +41,13 @@ func (r *Request) sessionSlot() *requestSession {
 // Sessions, or with the store's error (then a later call tries again).
 //
 // What blocks: with the in-memory handler, nothing. With a handler that
-// does I/O (files, Redis), a request with a cookie waits for the read,
-// for at most SessionConfig.LoadTimeout: called from OnMessage, that
-// blocks the event loop and every connection on it (a local file read:
-// microseconds, from the page cache; Redis: a network round trip). Use
-// LoadSession there instead.
+// does I/O (files, Redis), a request with a cookie waits for the read:
+// called from OnMessage, that blocks the event loop and every connection
+// on it. Redis honours SessionConfig.LoadTimeout (a network round trip,
+// or the timeout when Redis is down); a file read takes no context, so
+// it takes what the disk takes (microseconds from the page cache, but
+// without bound on a hung network file system). Use LoadSession there
+// instead. Saves never block: see SessionManager.
 func (r *Request) Session() (*Session, error) {
 	rs := r.sessionSlot()
 	if rs == nil {
@@ -67,6 +69,7 @@ func (r *Request) Session() (*Session, error) {
 	} else {
 		s = m.newSession()
 	}
+	s.conn = r.conn
 	rs.s.Store(s)
 	return s, nil
 }
@@ -102,6 +105,9 @@ func (r *Request) LoadSession(fn func(s *Session, err error)) {
 		ctx, cancel := context.WithTimeout(context.Background(), m.cfg.IOTimeout)
 		s, err := m.load(ctx, id)
 		cancel()
+		if err == nil {
+			s.conn = conn
+		}
 		if err == nil && rs.epoch.Load() == epoch {
 			rs.s.CompareAndSwap(nil, s)
 		}

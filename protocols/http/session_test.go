@@ -157,6 +157,9 @@ func TestSessionRefusals(t *testing.T) {
 	assert.Equal(t, "y", kept.Get("small"))
 	assert.ErrorIs(t, kept.Set("late", 1), http.ErrSessionSaved, "after the response")
 	assert.ErrorIs(t, kept.Flush(), http.ErrSessionSaved)
+	var saveErr error
+	kept.Save(func(err error) { saveErr = err })
+	assert.ErrorIs(t, saveErr, http.ErrSessionSaved)
 	_, err = kept.RegenerateID()
 	assert.ErrorIs(t, err, http.ErrSessionSaved)
 }
