@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"sync"
+	"testing"
 
 	"golang.org/x/sys/unix"
 )
@@ -26,4 +27,13 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// openFiles counts this process's open descriptors.
+func openFiles(t *testing.T) int {
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skipf("no /proc/self/fd: %v", err)
+	}
+	return len(entries)
 }

@@ -27,7 +27,9 @@ func newHandler(t *testing.T, dir string) *sessionfile.Handler {
 
 func TestHandler(t *testing.T) {
 	dir := t.TempDir()
+	fds := openFiles(t)
 	sessiontest.Handler(t, newHandler(t, dir))
+	assert.Equal(t, fds, openFiles(t), "no file left open")
 	entries, err := os.ReadDir(dir)
 	require.NoError(t, err)
 	for _, e := range entries {
