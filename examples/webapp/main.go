@@ -135,7 +135,8 @@ func newWorker(addr, root string) (*worker.Worker, error) {
 }
 
 // counter increments the session's counter. LoadSession reads a session
-// kept in files or Redis off the event loop, then calls back on it.
+// kept in files or Redis off the event loop, then calls back on it; Save
+// stores the change before the answer goes.
 func counter(c *connection.TcpConnection, req *http.Request) {
 	req.LoadSession(func(s *http.Session, err error) {
 		if err != nil {
@@ -147,11 +148,19 @@ func counter(c *connection.TcpConnection, req *http.Request) {
 			_ = c.Send(http.NewResponse(500, map[string]string{"Content-Type": "text/plain"}, err.Error()+"\n"))
 			return
 		}
-		if strings.Contains(req.Header("Accept"), "application/json") {
-			_ = c.Send(http.NewResponse(200, jsonHeader, `{"counter":`+strconv.Itoa(n)+"}\n"))
-			return
-		}
-		_ = c.Send(http.NewResponse(200, map[string]string{"Content-Type": "text/plain"}, strconv.Itoa(n)+"\n"))
+		asJSON := strings.Contains(req.Header("Accept"), "application/json")
+		// Answer once the count is stored: the browser's next request may
+		// reach another process, which must see it.
+		s.Save(func(err error) {
+			switch {
+			case err != nil:
+				_ = c.Send(http.NewResponse(503, map[string]string{"Content-Type": "text/plain"}, err.Error()+"\n"))
+			case asJSON:
+				_ = c.Send(http.NewResponse(200, jsonHeader, `{"counter":`+strconv.Itoa(n)+"}\n"))
+			default:
+				_ = c.Send(http.NewResponse(200, map[string]string{"Content-Type": "text/plain"}, strconv.Itoa(n)+"\n"))
+			}
+		})
 	})
 }
 
