@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -144,76 +143,6 @@ func TestTwoNodesOnRedis(t *testing.T) {
 	}
 	out, err = nodes[1].Run("stop")
 	require.NoError(t, err, out)
-}
-
-// follower is an EventSource: it records the chat messages it gets and,
-// when its stream ends, reconnects with Last-Event-ID.
-type follower struct {
-	addr   string
-	lastID string
-	mu     sync.Mutex
-	chats  []string
-	ends   int
-}
-
-func (f *follower) run(stop <-chan struct{}, ready chan<- struct{}) error {
-	for first := true; ; first = false {
-		conn, err := net.DialTimeout("tcp", f.addr, 5*time.Second)
-		if err != nil {
-			return err
-		}
-		go func() { <-stop; conn.Close() }()
-		req := "GET /events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n"
-		if f.lastID != "" {
-			req += "Last-Event-ID: " + f.lastID + "\r\n"
-		}
-		if _, err := io.WriteString(conn, req+"\r\n"); err != nil {
-			return err
-		}
-		r := bufio.NewReader(conn)
-		status, err := r.ReadString('\n')
-		if err != nil || !strings.Contains(status, " 200 ") {
-			return fmt.Errorf("stream refused: %q %v", status, err)
-		}
-		if first {
-			ready <- struct{}{}
-		}
-		var name, id, data string
-		for {
-			line, err := r.ReadString('\n')
-			if err != nil {
-				break
-			}
-			line = strings.TrimRight(line, "\r\n")
-			switch {
-			case line == "":
-				if id != "" {
-					f.lastID = id
-				}
-				if name == "chat" {
-					f.mu.Lock()
-					f.chats = append(f.chats, data)
-					f.mu.Unlock()
-				}
-				name, id, data = "", "", ""
-			case strings.HasPrefix(line, "event: "):
-				name = line[7:]
-			case strings.HasPrefix(line, "id: "):
-				id = line[4:]
-			case strings.HasPrefix(line, "data: "):
-				data = line[6:]
-			}
-		}
-		conn.Close()
-		select {
-		case <-stop:
-			return nil
-		default:
-		}
-		f.mu.Lock()
-		f.ends++
-		f.mu.Unlock()
-	}
 }
 
 // With -redis, a reload loses nothing: clients whose streams end at the

@@ -1,12 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"fmt"
-	"net"
-	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,66 +9,6 @@ import (
 
 	"github.com/gnetworker/gnetworker/internal/proctest"
 )
-
-// sseClient follows the event stream as EventSource does: on the
-// stream's end it reconnects with the last id it saw (Last-Event-ID).
-type sseClient struct {
-	addr       string
-	lastID     string
-	events     atomic.Int64 // events received, all connections
-	reconnects atomic.Int64
-	afterEnd   atomic.Int64 // events received since the last reconnect
-}
-
-// follow reads streams until stop closes, reconnecting after each end.
-func (c *sseClient) follow(stop <-chan struct{}, connected *sync.WaitGroup) error {
-	first := true
-	for {
-		conn, err := net.DialTimeout("tcp", c.addr, 5*time.Second)
-		if err != nil {
-			return err
-		}
-		go func() { <-stop; conn.Close() }()
-		req := "GET /events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n"
-		if c.lastID != "" {
-			req += "Last-Event-ID: " + c.lastID + "\r\n"
-		}
-		if _, err := fmt.Fprint(conn, req+"\r\n"); err != nil {
-			return err
-		}
-		r := bufio.NewReader(conn)
-		status, err := r.ReadString('\n')
-		if err != nil || !strings.Contains(status, " 200 ") {
-			return fmt.Errorf("stream refused: %q %v", status, err)
-		}
-		if first {
-			connected.Done()
-			first = false
-		}
-		for {
-			line, err := r.ReadString('\n')
-			if err != nil {
-				break // the stream ended
-			}
-			line = strings.TrimRight(line, "\r\n")
-			switch {
-			case strings.HasPrefix(line, "id:"):
-				c.lastID = strings.TrimSpace(line[3:])
-			case strings.HasPrefix(line, "data:"):
-				c.events.Add(1)
-				c.afterEnd.Add(1)
-			}
-		}
-		conn.Close()
-		select {
-		case <-stop:
-			return nil
-		default:
-		}
-		c.reconnects.Add(1)
-		c.afterEnd.Store(0)
-	}
-}
 
 // A reload under 1,000 SSE subscribers: every stream ends cleanly, every
 // client reconnects (to the new process) and receives events again.
@@ -91,15 +25,16 @@ func TestReloadUnderSSE(t *testing.T) {
 
 	stop := make(chan struct{})
 	defer close(stop)
-	var connected sync.WaitGroup
-	connected.Add(clients)
-	cs := make([]*sseClient, clients)
+	ready := make(chan struct{}, clients)
+	cs := make([]*follower, clients)
 	errs := make(chan error, clients)
 	for i := range cs {
-		cs[i] = &sseClient{addr: addr}
-		go func() { errs <- cs[i].follow(stop, &connected) }()
+		cs[i] = &follower{addr: addr}
+		go func() { errs <- cs[i].run(stop, ready) }()
 	}
-	connected.Wait()
+	for range clients {
+		<-ready
+	}
 	require.Eventually(t, func() bool {
 		for _, cl := range cs {
 			if cl.events.Load() == 0 {
@@ -116,7 +51,7 @@ func TestReloadUnderSSE(t *testing.T) {
 	assert.NotEqual(t, before, after)
 	require.Eventually(t, func() bool {
 		for _, cl := range cs {
-			if cl.reconnects.Load() == 0 || cl.afterEnd.Load() == 0 {
+			if cl.streamsEnded() == 0 || cl.afterEnd.Load() == 0 {
 				return false
 			}
 		}
@@ -127,12 +62,12 @@ func TestReloadUnderSSE(t *testing.T) {
 		t.Fatalf("a client failed: %v", err)
 	default:
 	}
-	var reconnects int64
+	reconnects := 0
 	for _, cl := range cs {
-		reconnects += cl.reconnects.Load()
+		reconnects += cl.streamsEnded()
 	}
 	t.Logf("%d clients, %d reconnects; pid %d -> %d", clients, reconnects, before, after)
-	assert.Equal(t, int64(clients), reconnects, "each stream ended once, at the reload")
+	assert.Equal(t, clients, reconnects, "each stream ended once, at the reload")
 	assert.Eventually(t, func() bool { return !proctest.Alive(before) }, 10*time.Second, 20*time.Millisecond)
 	out, err = c.Run("stop")
 	require.NoError(t, err, out)
