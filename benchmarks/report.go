@@ -515,8 +515,6 @@ func num(v float64) string {
 	return fmt.Sprintf("%.4g", v)
 }
 
-// idleTable prints the RSS-per-idle-connection table of an SSE or
-// WebSocket scenario, relative to the server keyed base.
 // fanoutTable is a fan-out scenario's table: latencies, the time to the
 // last client against base's, and the server's CPU per publish.
 func fanoutTable(p func(string, ...any), defs []*serverDef, base, baseLabel string,
@@ -537,6 +535,8 @@ func fanoutTable(p func(string, ...any), defs []*serverDef, base, baseLabel stri
 	}
 }
 
+// idleTable prints the RSS-per-idle-connection table of an SSE or
+// WebSocket scenario, relative to the server keyed base.
 func idleTable(p func(string, ...any), defs []*serverDef, base, baseLabel string,
 	stat func(string) (sseStat, bool), errs map[string]string) {
 	p("| server | RSS before | RSS with clients | per connection | vs %s |\n|---|---:|---:|---:|---:|\n", baseLabel)
