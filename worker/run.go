@@ -98,11 +98,15 @@ func (w *Worker) Start() error {
 			"transport", w.Transport, "loops", w.Count, "pid", os.Getpid())
 		return nil
 	case err := <-runErr:
+		// The engine stopped before Start saw it run: it failed to bind,
+		// or (when booted and runErr were both ready and select took this
+		// one) it died right after OnWorkerStart. Either way the error
+		// names the worker.
 		if err == nil {
-			err = errors.New("worker: engine stopped before it started")
+			err = errors.New("engine stopped before it started")
 		}
 		forget(w)
-		return err
+		return fmt.Errorf("worker %q (%s): %w", w.Name, w.socketName, err)
 	}
 }
 
