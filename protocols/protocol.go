@@ -205,3 +205,22 @@ var ErrPackageTooLarge = errors.New("protocols: package exceeds MaxPackageSize")
 // ErrUnsupportedMessage is returned by Encode for a message type the
 // protocol cannot encode.
 var ErrUnsupportedMessage = errors.New("protocols: unsupported message type")
+
+// Greeter is implemented by codecs that speak first on a connection they
+// open (a WebSocket client's handshake request). When an outbound
+// connection is established, the connection writes what Greeting returns
+// before anything the application sent, including sends made while it
+// was still connecting. It is called once per connection, with the codec
+// lock held, on the connection's event loop.
+type Greeter interface {
+	Greeting() []byte
+}
+
+// ConnectFailure is implemented by errors from a codec's Input that mean
+// the connection never became what was asked for (a WebSocket handshake
+// the server refused): the connection reports them to OnError with
+// connection.CodeConnectFail rather than CodeProtocol.
+type ConnectFailure interface {
+	error
+	ConnectFailure() bool
+}
