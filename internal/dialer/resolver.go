@@ -27,7 +27,8 @@ import (
 // failures for negativeTTL (a name that does not exist is not asked for
 // again by each of a thousand reconnects), timeouts not at all (they say
 // more about the deadline than about the name). The cache holds at most
-// cacheEntries names; past that, expired entries go, then any.
+// cacheEntries names; past that, expired entries go, then any (see
+// evictLocked).
 const (
 	resolverWorkers = 4
 	resolverQueue   = 1024
@@ -190,8 +191,9 @@ func (r *resolver) storeLocked(host string, ips []netip.Addr, err error) {
 	r.cache[host] = cacheEntry{ips: ips, err: err, expires: r.now().Add(ttl)}
 }
 
-// evictLocked makes room for one entry: it drops the expired ones, and if
-// none had, one at random.
+// evictLocked makes room: it drops the expired entries, and if that
+// leaves the cache full, an eighth of it at random, so that a cache full
+// of live names is swept once per cacheEntries/8 new names, not each time.
 func (r *resolver) evictLocked() {
 	now := r.now()
 	for host, e := range r.cache {
@@ -200,7 +202,7 @@ func (r *resolver) evictLocked() {
 		}
 	}
 	for host := range r.cache {
-		if len(r.cache) < cacheEntries {
+		if len(r.cache) <= cacheEntries-cacheEntries/8 {
 			break
 		}
 		delete(r.cache, host)
