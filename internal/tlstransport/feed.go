@@ -22,6 +22,12 @@ type feed struct {
 	out      []byte    // records TLS wrote that the loop has not taken
 	blocking bool      // the handshake phase: Read waits, Write wakes the loop
 	closed   bool
+	// client: a client's handshake wakes the loop for its flights only
+	// when it waits for the peer's (or ends), so that the loop takes its
+	// last flight together with the handshake's end. unannounced: what
+	// it wrote since it last did.
+	client      bool
+	unannounced bool
 }
 
 // errWouldBlock is a temporary net.Error, which crypto/tls retries
@@ -38,6 +44,13 @@ func (f *feed) Read(p []byte) (int, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for f.blocking && len(f.in) == 0 && !f.closed {
+		if f.unannounced { // a client's flight is complete: the loop sends it
+			f.unannounced = false
+			f.mu.Unlock()
+			f.host.Wake()
+			f.mu.Lock()
+			continue
+		}
 		f.cond.Wait()
 	}
 	switch {
@@ -66,6 +79,9 @@ func (f *feed) Write(p []byte) (int, error) {
 	}
 	f.out = append(f.out, p...)
 	wake := f.blocking
+	if wake && f.client {
+		f.unannounced, wake = true, false
+	}
 	f.mu.Unlock()
 	if wake {
 		f.host.Wake() // a flight of the handshake's: the loop sends it

@@ -16,7 +16,7 @@ import (
 )
 
 // DefaultHandshakeTimeout bounds a handshake, from the connection's
-// accept.
+// accept (a client's: from NewTransport).
 const DefaultHandshakeTimeout = 10 * time.Second
 
 // Errors that close a connection.
@@ -29,7 +29,31 @@ var (
 	// ErrHandshakeInput: the peer sent more during the handshake than
 	// the transport holds for it (see MaxHandshakeInput).
 	ErrHandshakeInput = errors.New("tlstransport: too much input during the handshake")
+	// ErrHandshakeTimeout: a client's handshake did not complete within
+	// its HandshakeTimeout. (A server's connection is closed without an
+	// error: nobody waits for it.)
+	ErrHandshakeTimeout = errors.New("tlstransport: the TLS handshake timed out")
 )
+
+// HandshakeError is how a client's Receive fails while the handshake has
+// not completed: the server's certificate did not verify (Err is then a
+// *tls.CertificateVerificationError), the server is not a TLS server
+// (tls.RecordHeaderError), it refused the handshake (a *net.OpError
+// whose Op is "remote error", the alert it sent), ErrHandshakeTimeout or
+// ErrHandshakeInput. The connection never became
+// what was asked for, so it reports the error as a failure to connect
+// (see ConnectFailure). A server's errors are not wrapped.
+type HandshakeError struct{ Err error }
+
+func (e *HandshakeError) Error() string {
+	return "tlstransport: TLS handshake with the server failed: " + e.Err.Error()
+}
+
+func (e *HandshakeError) Unwrap() error { return e.Err }
+
+// ConnectFailure is true: the connection reports a HandshakeError with
+// connection.CodeConnectFail (it implements protocols.ConnectFailure).
+func (e *HandshakeError) ConnectFailure() bool { return true }
 
 // MaxHandshakeInput bounds the handshake's own flights (a ClientHello, a
 // client certificate chain) that the handshake has not read yet. A client
@@ -67,29 +91,69 @@ const (
 // recordTypeHandshake starts every TLS client's first record.
 const recordTypeHandshake = 0x16
 
-// Config is what a worker's TLS connections share.
+// Config is what a worker's TLS connections share, or an outbound
+// connection's.
 type Config struct {
-	TLS              *tls.Config // as ServerConfig made it
+	TLS              *tls.Config // as ServerConfig made it (ClientConfig when Client)
 	HandshakeTimeout time.Duration
+	// Client makes the transports clients of the peer: they start the
+	// handshake themselves, in NewTransport, and their handshake's
+	// failures are HandshakeErrors.
+	Client bool
 }
 
 // NewTransport returns a new connection's transport (glue.Config's
-// NewTransport).
+// NewTransport), to be used on the connection's loop from then on and
+// closed with it.
+//
+// A server's transport waits for the client's first bytes. A client's
+// (cfg.Client) starts its handshake at once, on its own goroutine: call
+// NewTransport when the TCP connection is established. Its ClientHello is
+// ready a moment later and handed over as Receive's reply, as every
+// flight of the handshake is: the transport wakes the loop (host.Wake)
+// for each flight once the handshake waits for the peer's answer, or
+// ends. So the Receive that takes a client's last flight (TLS 1.3's
+// Finished, or an alert) also ends the handshake: it sends what was held,
+// or fails.
+//
+// A wake asked before the connection installed the transport may be
+// lost, so the connection calls Receive once, without bytes, after
+// installing it (or marks the transport woken); a Receive before the
+// ClientHello is ready returns nothing, and the wake for it follows. A
+// client's handshake that has not completed after HandshakeTimeout
+// fails: the transport wakes the loop, and Receive returns
+// ErrHandshakeTimeout in a HandshakeError. (A server's connection is
+// destroyed instead.)
 func (cfg *Config) NewTransport(host glue.TransportHost) glue.Transport {
-	t := &Transport{host: host}
+	t := &Transport{host: host, client: cfg.Client}
 	t.feed.host = host
 	t.feed.cond.L = &t.feed.mu
-	t.conn = tls.Server(&t.feed, cfg.TLS)
 	d := cfg.HandshakeTimeout
 	if d <= 0 {
 		d = DefaultHandshakeTimeout
 	}
+	if !cfg.Client {
+		t.conn = tls.Server(&t.feed, cfg.TLS)
+		t.timer, _ = systimer.Once(d, func(timer.ID) {
+			if !t.done.Load() {
+				host.Destroy()
+			}
+		})
+		inProgress.Add(1)
+		return t
+	}
+	t.conn = tls.Client(&t.feed, cfg.TLS)
+	t.feed.client = true
 	t.timer, _ = systimer.Once(d, func(timer.ID) {
 		if !t.done.Load() {
-			host.Destroy()
+			t.expired.Store(true)
+			host.Wake() // Receive fails with ErrHandshakeTimeout
 		}
 	})
 	inProgress.Add(1)
+	t.phase, t.started = phaseHandshaking, true
+	t.feed.blocking = true
+	go t.handshake() // the client speaks first
 	return t
 }
 
@@ -104,17 +168,19 @@ func Handshakes() int64 { return inProgress.Load() }
 // Close run on the connection's loop; the handshake's goroutine shares
 // only the feed with them, and the tls.Conn until it ends.
 type Transport struct {
-	host  glue.TransportHost
-	feed  feed
-	conn  *tls.Conn
-	timer timer.ID
-	phase uint8
+	host   glue.TransportHost
+	feed   feed
+	conn   *tls.Conn
+	timer  timer.ID
+	phase  uint8
+	client bool
 	// started: the handshake's goroutine was started (loop-only).
 	started bool
 	// done is set by the handshake's goroutine as it ends; hsErr, under
 	// feed.mu, is its error.
 	done    atomic.Bool
 	counted atomic.Bool // inProgress was decremented for this handshake
+	expired atomic.Bool // a client's handshake timed out
 	hsErr   error
 	pending []byte // plaintext sent before the handshake ended
 	state   atomic.Pointer[tls.ConnectionState]
@@ -129,7 +195,8 @@ func (t *Transport) Pending() int { return len(t.pending) }
 func (t *Transport) ConnectionState() *tls.ConnectionState { return t.state.Load() }
 
 // Receive hands received bytes to TLS and returns the plaintext they
-// complete, with the records TLS has to send back.
+// complete, with the records TLS has to send back (a client's first
+// Receive: its ClientHello, once it is ready).
 func (t *Transport) Receive(plain, reply, wire []byte) ([]byte, []byte, error) {
 	switch t.phase {
 	case phaseNew:
@@ -154,10 +221,17 @@ func (t *Transport) Receive(plain, reply, wire []byte) ([]byte, []byte, error) {
 	case phaseHandshaking:
 		if len(wire) > 0 && !t.feed.push(wire, t.inputLimit()) {
 			t.phase = phaseFailed
+			if t.client {
+				return plain, reply, &HandshakeError{Err: ErrHandshakeInput}
+			}
 			return plain, reply, ErrHandshakeInput
 		}
 		reply = t.feed.take(reply)
 		if !t.done.Load() {
+			if t.client && t.expired.Load() {
+				t.phase = phaseFailed
+				return plain, reply, &HandshakeError{Err: ErrHandshakeTimeout}
+			}
 			return plain, reply, nil
 		}
 		t.feed.mu.Lock()
@@ -297,6 +371,8 @@ func (t *Transport) handshake() {
 	if err == nil {
 		st := t.conn.ConnectionState()
 		t.state.Store(&st)
+	} else if t.client {
+		err = &HandshakeError{Err: err}
 	}
 	t.feed.mu.Lock()
 	t.hsErr = err
