@@ -8,11 +8,11 @@ import (
 // Dial starts connecting to address ("host:port" for network "tcp",
 // "tcp4" or "tcp6"; a socket path for "unix") and returns at once.
 //
-// done runs exactly once, on the package's connector goroutine (never the
-// caller's, and not until Dial's own work is over, though possibly before
-// the caller has stored cancel), with a connected
-// *net.TCPConn or *net.UnixConn and a nil error, or with a nil conn and
-// an error; unless cancel stopped the dial first. The error is a
+// done runs exactly once, on the package's connector goroutine, with a
+// connected *net.TCPConn or *net.UnixConn and a nil error, or with a nil
+// conn and an error; unless cancel stopped the dial first. It never runs
+// on the caller's goroutine, nor until Dial's own work is over, though
+// possibly before the caller has stored cancel. The error is a
 // *net.OpError (Op "dial") as net.Dial reports it: a refused port
 // errors.Is syscall.ECONNREFUSED, a name that does not resolve carries a
 // *net.DNSError, a timeout errors.Is ErrTimeout, a full resolver queue
@@ -60,6 +60,6 @@ func Dial(network, address string, timeout time.Duration, done func(net.Conn, er
 }
 
 // Pending is the number of dials in flight: started and not yet finished
-// by a result, the timeout or cancel. Tests use it to see that nothing is
-// left behind.
+// by a result, the timeout or cancel. It is safe from any goroutine; tests
+// use it to see that nothing is left behind.
 func Pending() int { return attempts.len() }

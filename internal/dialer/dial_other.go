@@ -21,11 +21,11 @@ var pendingDials atomic.Int64
 // Dial starts connecting to address ("host:port" for network "tcp",
 // "tcp4" or "tcp6"; a socket path for "unix") and returns at once.
 //
-// done runs exactly once, on a goroutine of the package's (never the
-// caller's, and not until Dial's own work is over, though possibly before
-// the caller has stored cancel), with a connected
-// *net.TCPConn or *net.UnixConn and a nil error, or with a nil conn and an
-// error; unless cancel stopped the dial first. The error is the
+// done runs exactly once, on a goroutine of the package's, with a
+// connected *net.TCPConn or *net.UnixConn and a nil error, or with a nil
+// conn and an error; unless cancel stopped the dial first. It never runs
+// on the caller's goroutine, nor until Dial's own work is over, though
+// possibly before the caller has stored cancel. The error is the
 // *net.OpError net.Dial reports; a timeout errors.Is ErrTimeout. timeout
 // bounds the lookup and the connect together (<= 0: DefaultTimeout).
 // done must not block and must not be nil.
@@ -92,6 +92,6 @@ func asTimeout(network string, err error, after time.Duration) error {
 }
 
 // Pending is the number of dials in flight: started and not yet finished
-// by a result, the timeout or cancel. Tests use it to see that nothing is
-// left behind.
+// by a result, the timeout or cancel. It is safe from any goroutine; tests
+// use it to see that nothing is left behind.
 func Pending() int { return int(pendingDials.Load()) }

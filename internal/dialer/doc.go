@@ -9,9 +9,10 @@
 //     process, started by the first Dial and kept for the life of the
 //     process, waits on an epoll descriptor of its own for every pending
 //     connect (a non-blocking socket, connect(2), EPOLLOUT|EPOLLONESHOT).
-//     10,000 connects in flight cost that one goroutine, the four resolver
-//     goroutines below and the driver of the framework's timing wheel
-//     (internal/systimer), which bounds them.
+//     However many connects are in flight, they cost that one goroutine,
+//     the four resolver goroutines below and the driver of the
+//     framework's timing wheel (internal/systimer), which bounds them;
+//     TestManyDials holds 5,000 at once to that.
 //   - Exactly once. done runs once per Dial, with a connected conn or an
 //     error, unless cancel stopped the dial first; then it never runs. One
 //     compare-and-swap per attempt decides between the connector, the

@@ -98,3 +98,43 @@ wait:
 	assert.Zero(t, Pending())
 	settled(t, baseFDs)
 }
+
+// TestManyNameDials: dials of a name also cost no goroutine each; they
+// share the resolver's four and its cache.
+func TestManyNameDials(t *testing.T) {
+	warm(t)
+	ln := listen(t)
+	acceptAndClose(ln)
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	f := newFakeDNS()
+	f.set("many.test", "127.0.0.1")
+	useDNS(t, f)
+	baseFDs := fds(t)
+	baseG := runtime.NumGoroutine()
+	maxG := baseG
+
+	const n = 500
+	results := make(chan error, n)
+	for range n {
+		Dial("tcp", "many.test:"+port, time.Minute, func(c net.Conn, err error) {
+			if c != nil {
+				c.Close()
+			}
+			results <- err
+		})
+	}
+	maxG = max(maxG, runtime.NumGoroutine())
+	f.open()
+	for range n {
+		select {
+		case err := <-results:
+			assert.NoError(t, err)
+		case <-time.After(time.Minute):
+			t.Fatal("dials did not finish")
+		}
+		maxG = max(maxG, runtime.NumGoroutine())
+	}
+	assert.Less(t, maxG, baseG+50, "goroutines during the burst (four resolver goroutines among them)")
+	assert.Equal(t, int32(1), f.calls.Load(), "one lookup for all")
+	settled(t, baseFDs)
+}
