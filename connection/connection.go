@@ -104,6 +104,10 @@ type group struct {
 
 	queuesMu sync.Mutex
 	queues   atomic.Pointer[flushQueues] // see flush.go
+	// home is the worker's group, for an outbound connection's own group:
+	// its flush queues and counters are the worker's (nil in the
+	// worker's group itself).
+	home *group
 
 	sendFailures atomic.Uint64 // sends that failed (OnError's CodeSendFail)
 }
@@ -415,19 +419,33 @@ func (c *TcpConnection) drain(keepIdle bool) {
 // Destroy closes the connection at once, dropping queued output.
 func (c *TcpConnection) Destroy() {
 	c.mu.Lock()
-	if c.Status() == StatusClosed { // checked under mu: handleClose sets it there
+	switch c.Status() {
+	case StatusClosed: // checked under mu: handleClose sets it there
 		c.mu.Unlock()
+		return
+	case StatusInitial, StatusConnecting: // an outbound connection not open yet
+		c.mu.Unlock()
+		c.Async().abort()
 		return
 	}
 	c.setStatus(StatusClosing)
+	gc := c.gc // under mu: an outbound connection's changes at each connect
 	c.mu.Unlock()
-	_ = c.gc.Close()
+	_ = gc.Close()
 }
 
 // CloseAsync asks for a graceful close without taking the codec lock, so a
 // protocol codec may call it at any time (protocols.Conn).
 func (c *TcpConnection) CloseAsync() {
-	if c.closeAsked.CompareAndSwap(false, true) {
+	if !c.closeAsked.CompareAndSwap(false, true) {
+		return
+	}
+	switch c.Status() {
+	case StatusInitial, StatusConnecting: // an outbound connection not open yet
+		c.Async().abort()
+	default:
+		// gc was set before the status said so (attach): reading it after
+		// that atomic load is safe.
 		_ = c.gc.Wake(nil)
 	}
 }
@@ -437,6 +455,13 @@ func (c *TcpConnection) setStatus(s Status) { c.status.Store(int32(s)) }
 // send is Send, SendRaw and Close: with v nil nothing is appended.
 func (c *TcpConnection) send(v any, raw, closeAfter bool) error {
 	c.mu.Lock()
+	if closeAfter && c.Status() <= StatusConnecting {
+		// An outbound connection not open yet: there is no one to say
+		// goodbye to (workerman destroys it too).
+		c.mu.Unlock()
+		c.Async().abort()
+		return nil
+	}
 	if c.Status() >= StatusClosing {
 		c.mu.Unlock()
 		if closeAfter && v == nil {

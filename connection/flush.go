@@ -53,6 +53,9 @@ type flushQueues []*flushQueue
 // when the loop is new (the worker's first connection on it, or a restart
 // with new loops).
 func (g *group) queueFor(id int, loop gnet.EventLoop) *flushQueue {
+	if g.home != nil {
+		return g.home.queueFor(id, loop)
+	}
 	if q := g.queueOf(id, loop); q != nil {
 		return q
 	}
@@ -85,7 +88,11 @@ func (g *group) queueOf(id int, loop gnet.EventLoop) *flushQueue {
 // flushQueue is the queue of c's loop, or nil for a connection built
 // outside a worker.
 func (c *TcpConnection) flushQueue() *flushQueue {
-	qs := c.group.queues.Load()
+	g := c.group
+	if g.home != nil {
+		g = g.home
+	}
+	qs := g.queues.Load()
 	if qs == nil || int(c.workerID) >= len(*qs) {
 		return nil
 	}
@@ -112,7 +119,11 @@ func (c *TcpConnection) wakeLoop() {
 // connection at once.
 func (c *TcpConnection) report(full bool, err error) {
 	if err != nil {
-		c.group.sendFailures.Add(1)
+		if g := c.group.home; g != nil {
+			g.sendFailures.Add(1)
+		} else {
+			c.group.sendFailures.Add(1)
+		}
 	}
 	ev := c.events()
 	full = full && ev.OnBufferFull != nil

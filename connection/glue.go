@@ -23,6 +23,14 @@ func init() {
 	glue.Connections.Traffic = func(c any) gnet.Action { return c.(*TcpConnection).handleTraffic() }
 	glue.Connections.Close = func(c any) { c.(*TcpConnection).handleClose() }
 	glue.Connections.Stats = func(g any) (uint64, uint64) { return g.(*group).stats() }
+	glue.Connections.NewOutbound = func(g any, spec glue.Outbound) any { return newOutbound(g.(*group), spec) }
+	glue.Connections.OpenOutbound = func(gc gnet.Conn, loopID int, a glue.OutboundAttempt) (any, gnet.Action) {
+		c, action := openOutbound(gc, loopID, a.(*attempt))
+		if c == nil {
+			return nil, action
+		}
+		return c, action
+	}
 }
 
 // newGroup makes a worker's group, checking its callbacks' types once.

@@ -85,6 +85,16 @@ func (c *TcpConnection) handleClose() {
 		return
 	}
 	c.closed = true
+	c.closeDown()
+}
+
+// closeDown is handleClose once the socket is gone, and all of the close
+// of an outbound connection whose connect failed.
+func (c *TcpConnection) closeDown() {
+	ac := c.Async()
+	if ac != nil {
+		ac.beginClose()
+	}
 	c.mu.Lock()
 	c.setStatus(StatusClosed)
 	c.dropOutLocked()
@@ -99,6 +109,7 @@ func (c *TcpConnection) handleClose() {
 	if c.events().OnClose != nil {
 		c.call("OnClose", func() { c.events().OnClose(c) })
 	}
+	c.closedFlow()
 	c.mu.Lock()
 	hook := c.closeHook
 	c.closeHook = nil
@@ -111,6 +122,9 @@ func (c *TcpConnection) handleClose() {
 		r.Release()
 	}
 	c.mu.Unlock()
+	if ac != nil {
+		ac.endClose()
+	}
 }
 
 // enter marks the loop as running the connection: sends from now on only
@@ -137,7 +151,7 @@ func (c *TcpConnection) readInput(buf []byte) {
 		data = *c.in
 	}
 	off := 0
-	for off < len(data) && c.Status() == StatusEstablished {
+	for off < len(data) && c.Status() == StatusEstablished && !c.recvPaused() {
 		msg, n, err := c.nextMessage(data[off:])
 		if err != nil {
 			c.fail(CodeProtocol, err)
@@ -251,6 +265,12 @@ func (c *TcpConnection) nextMessage(data []byte) (msg any, n int, err error) {
 // dispatch hands one message to OnMessage, or to the handler of the
 // protocol the connection switched to.
 func (c *TcpConnection) dispatch(msg any) {
+	if f := c.flowOf(); f != nil {
+		if dest := f.pipeTo.Load(); dest != nil {
+			c.pipeSend(dest, msg)
+			return
+		}
+	}
 	h := c.handlerFor()
 	if h == nil {
 		return
@@ -266,6 +286,10 @@ func (c *TcpConnection) dispatch(msg any) {
 func (c *TcpConnection) fail(code int, err error) {
 	if c.closed {
 		return // OnClose ran: nothing more is reported
+	}
+	var cf protocols.ConnectFailure
+	if code == CodeProtocol && errors.As(err, &cf) && cf.ConnectFailure() {
+		code = CodeConnectFail // a handshake refused: it never connected
 	}
 	c.mu.Lock()
 	var r protocols.Replier
@@ -365,6 +389,9 @@ func (c *TcpConnection) leave() gnet.Action {
 	}
 	c.mu.Unlock()
 
+	if drained {
+		c.drainedFlow()
+	}
 	if drained && c.events().OnBufferDrain != nil {
 		c.call("OnBufferDrain", func() { c.events().OnBufferDrain(c) })
 		if c.pendingOutput() {
@@ -379,6 +406,12 @@ func (c *TcpConnection) leave() gnet.Action {
 		c.startPoll()
 	} else {
 		c.resetPoll()
+	}
+	if c.syncRecv() && !resume {
+		resume = true // input kept while paused waits for dispatch
+		c.mu.Lock()
+		c.wakeQueued = true
+		c.mu.Unlock()
 	}
 	if resume {
 		_ = c.gc.Wake(nil)

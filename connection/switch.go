@@ -6,10 +6,13 @@ import (
 )
 
 // connExt holds what few connections need: the message handler of a
-// protocol switched to, and a transport other than the plain one. It is
+// protocol switched to, a transport other than the plain one, receive
+// control, and what makes an outbound connection. It is
 // replaced, never changed, so the loop reads it with one atomic load.
 type connExt struct {
 	onMessage func(c *TcpConnection, msg any)
+	flow      *flow               // PauseRecv and Pipe (flow.go)
+	async     *AsyncTcpConnection // the outbound connection c is (async.go)
 	transport glue.Transport
 	// wake, under mu, with a transport: it asked the loop to call Receive.
 	// A pointer, shared by the connExts that replace this one.
@@ -50,10 +53,11 @@ func (c *TcpConnection) SwitchProtocol(p protocols.Protocol, onMessage func(c *T
 	c.codec = p.NewCodec(c)
 	c.seq, _ = c.codec.(protocols.Sequencer)
 	c.stalled = false
-	x := connExt{onMessage: onMessage}
+	var x connExt
 	if prev := c.ext.Load(); prev != nil {
-		x.transport, x.wake = prev.transport, prev.wake
+		x = *prev // the transport, flow and async stay
 	}
+	x.onMessage = onMessage
 	c.ext.Store(&x)
 	if r, ok := old.(protocols.Releaser); ok {
 		r.Release()

@@ -53,6 +53,9 @@ func (h *eventHandler) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 		w.noteLoop(w.loopID(gc.EventLoop()), gc.EventLoop())
 		return nil, gnet.None
 	}
+	if a, ok := gc.Context().(glue.OutboundAttempt); ok {
+		return h.openOutbound(gc, a)
+	}
 	if w.stopping.Load() {
 		return nil, gnet.Close
 	}
@@ -83,6 +86,26 @@ func (h *eventHandler) OnOpen(gc gnet.Conn) ([]byte, gnet.Action) {
 	return nil, glue.Connections.Open(c, w.OnConnect)
 }
 
+// openOutbound opens a connection of the worker's AsyncTcpConnections,
+// connected and enrolled on this loop. Its descriptor was counted when
+// its connect began, and it takes none of MaxConnections' slots.
+func (h *eventHandler) openOutbound(gc gnet.Conn, a glue.OutboundAttempt) ([]byte, gnet.Action) {
+	w := h.w
+	loop := w.loopID(gc.EventLoop())
+	conn, action := glue.Connections.OpenOutbound(gc, loop, a)
+	if conn == nil {
+		gc.SetContext(nil) // given up (timed out): no budget of its own left
+		return nil, gnet.Close
+	}
+	c := conn.(*connection.TcpConnection)
+	w.addConn(c)
+	gc.SetContext(c)
+	if w.stopping.Load() {
+		c.CloseWhenIdle()
+	}
+	return nil, action
+}
+
 // OnTraffic runs after every read and every Wake.
 func (h *eventHandler) OnTraffic(gc gnet.Conn) gnet.Action {
 	c, ok := gc.Context().(*connection.TcpConnection)
@@ -100,7 +123,9 @@ func (h *eventHandler) OnClose(gc gnet.Conn, _ error) gnet.Action {
 	}
 	gc.SetContext(nil)
 	h.w.removeConn(c)
-	h.w.open.Add(-1)
+	if c.Async() == nil {
+		h.w.open.Add(-1) // outbound connections take no slot
+	}
 	fdbudget.Release()
 	glue.Connections.Close(c)
 	return gnet.None

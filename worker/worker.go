@@ -176,7 +176,8 @@ type Worker struct {
 	loops   map[gnet.EventLoop]int
 	probes  []*loopProbe
 
-	loopExecs []*loopExec // Loop(i); made by prepare
+	loopExecs []*loopExec   // Loop(i); made by prepare
+	nextLoop  atomic.Uint64 // the loop of the next AsyncTcpConnection
 }
 
 var (

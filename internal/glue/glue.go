@@ -109,4 +109,54 @@ var Connections struct {
 	// Stats returns a group's counters: messages dispatched to OnMessage
 	// and sends that failed.
 	Stats func(group any) (messages, sendFailures uint64)
+
+	// NewOutbound makes a *connection.AsyncTcpConnection (not connected)
+	// for the worker whose group is group.
+	NewOutbound func(group any, spec Outbound) (conn any)
+	// OpenOutbound attaches an outbound connection's gnet connection,
+	// once gnet opened it on loop loopID (its context is an
+	// OutboundAttempt), and runs its OnConnect. It returns the
+	// *connection.TcpConnection, or nil when the attempt was given up
+	// meanwhile (timed out, cancelled): the worker then closes gc. Called
+	// from gnet's OnOpen.
+	OpenOutbound func(gc gnet.Conn, loopID int, attempt OutboundAttempt) (conn any, action gnet.Action)
+}
+
+// OutboundAttempt is the gnet context of an outbound connection until
+// its OnOpen: one connect attempt of a connection.AsyncTcpConnection.
+type OutboundAttempt interface {
+	OutboundAttempt()
+}
+
+// Outbound is what package worker tells package connection of a new
+// outbound connection.
+type Outbound struct {
+	// Loops runs the connection's work on the worker's event loops.
+	Loops LoopHost
+	// Loop is the index of the event loop the connection runs on.
+	Loop int
+	// Network ("tcp" or "unix") and Address ("host:port" or a path) are
+	// where to connect; Host is the host name as given (TLS's server
+	// name); URI is the remote address as given ("ws://host:port/path").
+	Network, Address, Host, URI string
+	// Protocol makes the connection's codec.
+	Protocol protocols.Protocol
+	// TLS: the scheme asks for the ssl transport (wss://).
+	TLS bool
+	// Adapt checks and adapts an OnMessage of the user's to the
+	// protocol's message type; it returns a
+	// func(*connection.TcpConnection, any).
+	Adapt func(onMessage any) (handler any, err error)
+}
+
+// LoopHost is the worker's side of its outbound connections.
+type LoopHost interface {
+	// Execute runs fn on event loop i, after the loop is known.
+	Execute(i int, fn func()) error
+	// EventLoop is gnet's event loop i, nil while it is not known yet.
+	EventLoop(i int) gnet.EventLoop
+	// Loops is the number of event loops.
+	Loops() int
+	// Stopping reports that the worker stops: no new connect starts.
+	Stopping() bool
 }

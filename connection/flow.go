@@ -1,0 +1,229 @@
+package connection
+
+import (
+	"sync"
+	"sync/atomic"
+
+	"github.com/gnetworker/gnetworker/internal/gnetx"
+)
+
+// flow is a connection's receive control: whether reading is paused, and
+// the pipes it takes part in. It is made on first use (PauseRecv, Pipe)
+// and kept in the connection's connExt, so connections that never pause
+// pay nothing for it.
+type flow struct {
+	paused  atomic.Bool // PauseRecv asked; the loop carries it out
+	applied bool        // loop-only: the poller's read interest is off
+	pipeTo  atomic.Pointer[TcpConnection]
+
+	mu      sync.Mutex
+	sources []*TcpConnection // connections piping into this one
+}
+
+// flowOf is c's flow, nil when none was made.
+func (c *TcpConnection) flowOf() *flow {
+	if x := c.ext.Load(); x != nil {
+		return x.flow
+	}
+	return nil
+}
+
+// makeFlow returns c's flow, making it on first use.
+func (c *TcpConnection) makeFlow() *flow {
+	if f := c.flowOf(); f != nil {
+		return f
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var x connExt
+	if prev := c.ext.Load(); prev != nil {
+		if prev.flow != nil {
+			return prev.flow // made meanwhile
+		}
+		x = *prev
+	}
+	x.flow = new(flow)
+	c.ext.Store(&x)
+	return x.flow
+}
+
+// PauseRecv stops reading from the connection: no message is dispatched
+// until ResumeRecv, and the socket is left unread, so the peer's TCP
+// sending stalls once the kernel's buffers fill. It is workerman's
+// pauseRecv, and what Pipe does when its destination's send buffer is
+// full. Safe from any goroutine; from the connection's own callbacks it
+// takes effect before the next message.
+//
+// While paused, a peer's end of stream is noticed only at ResumeRecv (a
+// reset is noticed at once). gnet re-arms reading when this connection's
+// own output drains, so a paused connection may still read up to one
+// buffer (64 KiB) per such drain: it is kept, never dispatched before
+// ResumeRecv, and bounded by MaxPackageSize.
+func (c *TcpConnection) PauseRecv() {
+	f := c.makeFlow()
+	if f.paused.Swap(true) {
+		return
+	}
+	c.wakeForFlow()
+}
+
+// ResumeRecv undoes PauseRecv: what arrived meanwhile is dispatched, then
+// reading goes on. Safe from any goroutine.
+func (c *TcpConnection) ResumeRecv() {
+	f := c.flowOf()
+	if f == nil || !f.paused.Swap(false) {
+		return
+	}
+	c.wakeForFlow()
+}
+
+// RecvPaused reports whether PauseRecv is in effect.
+func (c *TcpConnection) RecvPaused() bool {
+	f := c.flowOf()
+	return f != nil && f.paused.Load()
+}
+
+// wakeForFlow has the loop run c, which applies the pause or dispatches
+// what waited for a resume: at once unless the loop runs c now, when
+// leave does it.
+func (c *TcpConnection) wakeForFlow() {
+	c.mu.Lock()
+	wake := !c.inCallback && !c.wakeQueued && c.Status() != StatusClosed && c.Status() != StatusConnecting &&
+		c.Status() != StatusInitial
+	if wake {
+		c.wakeQueued = true
+	}
+	c.mu.Unlock()
+	if wake {
+		c.wakeLoop()
+	}
+}
+
+// recvPaused is PauseRecv's state as the loop reads it.
+func (c *TcpConnection) recvPaused() bool {
+	f := c.flowOf()
+	return f != nil && f.paused.Load()
+}
+
+// syncRecv makes the poller's read interest match PauseRecv/ResumeRecv.
+// It runs on the loop at the end of every run of c: gnet turns reading
+// back on whenever it changes the connection's interest itself (it
+// buffered output, or that output drained), so a paused connection is
+// paused again each time. resume reports input kept while paused that
+// now waits to be dispatched.
+func (c *TcpConnection) syncRecv() (resume bool) {
+	f := c.flowOf()
+	if f == nil || c.gc == nil || c.closed {
+		return false
+	}
+	if f.paused.Load() {
+		if gnetx.SetReading(c.gc, false) == nil {
+			f.applied = true
+		}
+		return false
+	}
+	if f.applied {
+		f.applied = false
+		_ = gnetx.SetReading(c.gc, true)
+	}
+	return c.in != nil
+}
+
+// Pipe forwards every message c receives to dest, with backpressure:
+// when dest's send buffer is full, c stops reading (PauseRecv) until dest
+// drains (ResumeRecv); the message that filled it is never dropped. When
+// c closes, dest is closed once its output is written; when dest closes,
+// c is closed the same way, since what c receives has nowhere to go.
+// Messages go to dest's Send, so they are re-encoded for dest's protocol
+// (raw tcp to raw tcp passes the bytes as they are). c's OnMessage is not
+// called for piped messages; its other callbacks are. Pipe both ways for
+// a relay, as workerman's pipe:
+//
+//	client.Pipe(upstream.Conn())
+//	upstream.Conn().Pipe(client)
+//
+// Call it before c's first message (in OnConnect), from any goroutine.
+func (c *TcpConnection) Pipe(dest *TcpConnection) {
+	if dest == nil || dest == c {
+		return
+	}
+	c.makeFlow().pipeTo.Store(dest)
+	df := dest.makeFlow()
+	df.mu.Lock()
+	df.sources = append(df.sources, c)
+	df.mu.Unlock()
+	if dest.Status() == StatusClosed {
+		_ = c.Close()
+	}
+}
+
+// pipeSend sends msg, received by c, to dest. The send is accepted even
+// when dest's buffer is full (the message was read already and must not
+// be lost); then c pauses. The pause is decided under dest's lock, so a
+// drain on dest's loop cannot slip between the check and the pause.
+func (c *TcpConnection) pipeSend(dest *TcpConnection, msg any) {
+	if err := dest.sendFlow(msg, c.flowOf()); err != nil && dest.Status() >= StatusClosing {
+		_ = c.Close() // nowhere to go
+	}
+}
+
+// sendFlow is Send for a pipe: a full buffer does not refuse msg, and
+// pauses src (under mu) when dest is full after it.
+func (c *TcpConnection) sendFlow(msg any, src *flow) error {
+	c.mu.Lock()
+	if c.Status() >= StatusClosing {
+		c.mu.Unlock()
+		return ErrClosed
+	}
+	err := c.appendLocked(msg, false)
+	becameFull := false
+	if err == nil && c.stagedLocked()+int(c.gnetBuffered) >= int(c.maxSend.Load()) && !c.full {
+		c.full, becameFull = true, true
+	}
+	if c.full && src != nil {
+		src.paused.Store(true) // the caller is src's loop: its leave applies it
+	}
+	wake := c.needWakeLocked()
+	c.mu.Unlock()
+	if becameFull || err != nil {
+		c.report(becameFull, err)
+	}
+	if wake {
+		c.wakeLoop()
+	}
+	return err
+}
+
+// drainedFlow resumes the connections piping into c, whose send buffer
+// has drained. Called on c's loop.
+func (c *TcpConnection) drainedFlow() {
+	f := c.flowOf()
+	if f == nil {
+		return
+	}
+	f.mu.Lock()
+	sources := f.sources
+	f.mu.Unlock()
+	for _, s := range sources {
+		s.ResumeRecv()
+	}
+}
+
+// closedFlow closes, gracefully, the other ends of c's pipes. Called on
+// c's loop once it closed.
+func (c *TcpConnection) closedFlow() {
+	f := c.flowOf()
+	if f == nil {
+		return
+	}
+	if dest := f.pipeTo.Load(); dest != nil {
+		_ = dest.Close()
+	}
+	f.mu.Lock()
+	sources := f.sources
+	f.sources = nil
+	f.mu.Unlock()
+	for _, s := range sources {
+		_ = s.Close()
+	}
+}

@@ -1,0 +1,5 @@
+package main
+
+import "syscall"
+
+func syscallECONNRESET() error { return syscall.ECONNRESET }

@@ -1,0 +1,255 @@
+package worker_test
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gnetworker/gnetworker/connection"
+	"github.com/gnetworker/gnetworker/internal/fdbudget"
+	"github.com/gnetworker/gnetworker/worker"
+)
+
+// events records what an AsyncTcpConnection's callbacks saw, in order.
+type events struct {
+	mu   sync.Mutex
+	list []string
+	errs []error
+	ch   chan string
+}
+
+func newEvents() *events { return &events{ch: make(chan string, 1024)} }
+
+func (e *events) add(s string) {
+	e.mu.Lock()
+	e.list = append(e.list, s)
+	e.mu.Unlock()
+	e.ch <- s
+}
+
+// wait returns the next event, failing after ten seconds.
+func (e *events) wait(t *testing.T) string {
+	t.Helper()
+	select {
+	case s := <-e.ch:
+		return s
+	case <-time.After(10 * time.Second):
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		t.Fatalf("no event after %v", e.list)
+		return ""
+	}
+}
+
+// hook sets ac's callbacks to record into e.
+func (e *events) hook(ac *connection.AsyncTcpConnection) {
+	ac.OnConnect = func(c *connection.TcpConnection) { e.add("connect") }
+	ac.OnMessage = func(c *connection.TcpConnection, msg string) { e.add("message " + msg) }
+	ac.OnClose = func(c *connection.TcpConnection) { e.add("close") }
+	ac.OnError = func(c *connection.TcpConnection, code int, err error) {
+		e.mu.Lock()
+		e.errs = append(e.errs, err)
+		e.mu.Unlock()
+		e.add("error " + strconv.Itoa(code))
+	}
+}
+
+// echoServer starts a text:// worker answering each line with "echo: "
+// and the line.
+func echoServer(t *testing.T) (*worker.Worker, string) {
+	return start(t, "text", func(w *worker.Worker) {
+		w.OnMessage = func(c *connection.TcpConnection, msg string) { _ = c.Send("echo: " + msg) }
+	})
+}
+
+// client starts a worker that only connects out.
+func client(t *testing.T) *worker.Worker {
+	w, _ := start(t, "tcp", func(w *worker.Worker) { w.Count = 2 })
+	return w
+}
+
+func TestAsyncTcpConnectionTalks(t *testing.T) {
+	_, addr := echoServer(t)
+	w := client(t)
+	ac, err := w.NewAsyncTcpConnection("text://" + addr)
+	require.NoError(t, err)
+	e := newEvents()
+	e.hook(ac)
+	require.Equal(t, connection.StatusInitial, ac.Status())
+	require.NoError(t, ac.Send("sent before connect"))
+	require.NoError(t, ac.Connect())
+	require.NoError(t, ac.Send("sent while connecting"))
+	assert.Equal(t, "connect", e.wait(t))
+	assert.Equal(t, "message echo: sent before connect", e.wait(t))
+	assert.Equal(t, "message echo: sent while connecting", e.wait(t))
+	assert.Equal(t, connection.StatusEstablished, ac.Status())
+	assert.Same(t, ac, ac.Conn().Async())
+	assert.Equal(t, addr, ac.RemoteAddress())
+	assert.NotZero(t, ac.LocalPort())
+	require.NoError(t, ac.Send("hello"))
+	assert.Equal(t, "message echo: hello", e.wait(t))
+	require.NoError(t, ac.Close())
+	assert.Equal(t, "close", e.wait(t))
+	assert.Equal(t, connection.StatusClosed, ac.Status())
+}
+
+func TestAsyncTcpConnectionRefused(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	w := client(t)
+	before := fdbudget.InUse()
+	ac, err := w.NewAsyncTcpConnection("text://" + addr)
+	require.NoError(t, err)
+	e := newEvents()
+	e.hook(ac)
+	require.NoError(t, ac.Connect())
+	assert.Equal(t, "error 1", e.wait(t))
+	assert.Equal(t, "close", e.wait(t))
+	e.mu.Lock()
+	assert.True(t, errors.Is(e.errs[0], syscall.ECONNREFUSED), "%v", e.errs[0])
+	assert.Contains(t, e.errs[0].Error(), "text://"+addr)
+	e.mu.Unlock()
+	assert.Equal(t, connection.StatusClosed, ac.Status())
+	assert.Equal(t, before, fdbudget.InUse())
+}
+
+func TestAsyncTcpConnectionBadDNS(t *testing.T) {
+	w := client(t)
+	ac, err := w.NewAsyncTcpConnection("text://nosuch.invalid:80")
+	require.NoError(t, err)
+	e := newEvents()
+	e.hook(ac)
+	require.NoError(t, ac.Connect())
+	assert.Equal(t, "error 1", e.wait(t))
+	assert.Equal(t, "close", e.wait(t))
+	var dnsErr *net.DNSError
+	e.mu.Lock()
+	assert.True(t, errors.As(e.errs[0], &dnsErr), "%v", e.errs[0])
+	e.mu.Unlock()
+}
+
+func TestAsyncTcpConnectionReconnectsAfterServerRestart(t *testing.T) {
+	srv, err := worker.New("text://127.0.0.1:0")
+	require.NoError(t, err)
+	srv.Count = 1
+	srv.Logger = quiet()
+	srv.OnMessage = func(c *connection.TcpConnection, msg string) { _ = c.Send("echo: " + msg) }
+	require.NoError(t, srv.Start())
+	addr := srv.Addr().String()
+
+	w := client(t)
+	ac, err := w.NewAsyncTcpConnection("text://" + addr)
+	require.NoError(t, err)
+	e := newEvents()
+	e.hook(ac)
+	var failures atomic.Int32
+	ac.OnError = func(c *connection.TcpConnection, code int, err error) {
+		if code == connection.CodeConnectFail {
+			failures.Add(1)
+		}
+		e.add("error")
+	}
+	var giveUp atomic.Bool
+	ac.OnClose = func(c *connection.TcpConnection) {
+		e.add("close")
+		if !giveUp.Load() {
+			c.Async().Reconnect(50 * time.Millisecond)
+		}
+	}
+	ac.OnConnect = func(c *connection.TcpConnection) {
+		e.add("connect")
+		_ = c.Send("hi")
+	}
+	require.NoError(t, ac.Connect())
+	assert.Equal(t, "connect", e.wait(t))
+	assert.Equal(t, "message echo: hi", e.wait(t))
+	id := ac.ID()
+
+	require.NoError(t, srv.Stop())
+	assert.Equal(t, "close", e.wait(t))
+	// Refused while the server is down, again and again.
+	for failures.Load() < 3 {
+		s := e.wait(t)
+		require.Contains(t, []string{"error", "close"}, s)
+	}
+
+	srv2, err := worker.New("text://" + addr)
+	require.NoError(t, err)
+	srv2.Count = 1
+	srv2.Logger = quiet()
+	srv2.OnMessage = func(c *connection.TcpConnection, msg string) { _ = c.Send("again: " + msg) }
+	require.NoError(t, srv2.Start())
+	t.Cleanup(func() { _ = srv2.Stop() })
+	for s := e.wait(t); s != "connect"; s = e.wait(t) {
+		require.Contains(t, []string{"error", "close"}, s)
+	}
+	assert.Equal(t, "message again: hi", e.wait(t))
+	assert.Equal(t, id, ac.ID(), "the same connection, reconnected")
+
+	// CancelReconnect stops a pending reconnect for good.
+	giveUp.Store(true)
+	require.NoError(t, ac.Close())
+	assert.Equal(t, "close", e.wait(t))
+	ac.Reconnect(100 * time.Millisecond)
+	ac.CancelReconnect()
+	select {
+	case s := <-e.ch:
+		t.Fatalf("after CancelReconnect: %s", s)
+	case <-time.After(200 * time.Millisecond):
+	}
+}
+
+func TestAsyncTcpConnectionCloseWhileConnecting(t *testing.T) {
+	w := client(t)
+	// A name that takes the resolver a while, or fails: either way
+	// Close comes first.
+	ac, err := w.NewAsyncTcpConnection("text://10.255.255.1:80")
+	require.NoError(t, err)
+	ac.ConnectTimeout = 10 * time.Second
+	e := newEvents()
+	e.hook(ac)
+	before := fdbudget.InUse()
+	require.NoError(t, ac.Connect())
+	require.NoError(t, ac.Close())
+	s := e.wait(t)
+	if s == "error 1" { // unreachable at once on this machine
+		s = e.wait(t)
+	}
+	assert.Equal(t, "close", s)
+	assert.Equal(t, connection.StatusClosed, ac.Status())
+	deadline := time.Now().Add(5 * time.Second)
+	for fdbudget.InUse() != before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	assert.Equal(t, before, fdbudget.InUse())
+}
+
+func TestAsyncTcpConnectionBadRemote(t *testing.T) {
+	w := client(t)
+	for _, remote := range []string{"", "text://", "text://host", "text://h:0", "nosuch://h:1", "http://h:80", "text://h:1/path", "unix://"} {
+		_, err := w.NewAsyncTcpConnection(remote)
+		assert.Error(t, err, remote)
+	}
+	ac, err := w.NewAsyncTcpConnection("text://127.0.0.1:1")
+	require.NoError(t, err)
+	ac.OnMessage = func(c *connection.TcpConnection, msg []byte) {}
+	assert.ErrorContains(t, ac.Connect(), "string")
+	stopped, err := worker.New("text://127.0.0.1:0")
+	require.NoError(t, err)
+	_, err = stopped.NewAsyncTcpConnection("text://127.0.0.1:1")
+	assert.ErrorIs(t, err, worker.ErrNotStarted)
+}
+
+func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
