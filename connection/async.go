@@ -34,6 +34,9 @@ var (
 	// ErrNotOpened is reported (CodeConnectFail) when the event loop did
 	// not take a connected socket within the connect timeout.
 	ErrNotOpened = errors.New("connection: the event loop did not open the connection in time")
+	// ErrClosedInHandshake is reported (CodeConnectFail) when the peer
+	// closed an outbound connection before its TLS handshake completed.
+	ErrClosedInHandshake = errors.New("connection: closed during the TLS handshake")
 )
 
 // AsyncTcpConnection is a connection the process opens to a remote
@@ -54,9 +57,10 @@ var (
 type AsyncTcpConnection struct {
 	TcpConnection
 
-	// OnConnect runs once the connection is established (for ws://, once
-	// TCP connected: the handshake's end is the WebSocket client's own
-	// hook).
+	// OnConnect runs once the connection is established: connected, and
+	// over the ssl transport once the TLS handshake completed (for ws://,
+	// before the WebSocket handshake, whose end is the WebSocket client's
+	// own hook).
 	OnConnect func(c *TcpConnection)
 	// OnMessage takes the protocol's messages, in any form a worker's
 	// OnMessage takes (func(*TcpConnection, string) for text://, say).
@@ -90,6 +94,7 @@ type AsyncTcpConnection struct {
 	closing           bool // its close runs now: a Connect waits for its end
 	connectAfterClose bool
 	onConnect         func(*TcpConnection) // OnConnect as Connect found it
+	tlsPending        bool                 // loop-only: OnConnect waits for the TLS handshake
 }
 
 // attempt is one connect of an AsyncTcpConnection: it is the gnet context
@@ -482,7 +487,33 @@ func openOutbound(gc gnet.Conn, loopID int, a *attempt) (*TcpConnection, gnet.Ac
 	ac.forget(a)
 	c := &ac.TcpConnection
 	c.attach(gc, loopID)
-	return c, c.handleOpen(ac.onConnect)
+	onConnect := ac.onConnect
+	if c.transport() == nil {
+		return c, c.handleOpen(onConnect)
+	}
+	// Over TLS the connection is established once the handshake is: run
+	// sees to it (connectedOverTLS). The transport's first flight may
+	// have asked for the loop before the connection could hear it (before
+	// attach, or before handleOpen's enter cleared the request): run it
+	// once now, as if it asked again.
+	ac.tlsPending = true
+	action := c.handleOpen(nil)
+	if action == gnet.None {
+		c.wakeTransport()
+	}
+	return c, action
+}
+
+// connectedOverTLS runs OnConnect once the TLS handshake of an outbound
+// connection completed. Called on the loop after every read.
+func (ac *AsyncTcpConnection) connectedOverTLS(c *TcpConnection) {
+	if !ac.tlsPending || c.TLS() == nil || c.Status() != StatusEstablished {
+		return
+	}
+	ac.tlsPending = false
+	if f := ac.onConnect; f != nil {
+		c.call("OnConnect", func() { f(c) })
+	}
 }
 
 // attach makes gc the connection's socket: its loop-only state starts

@@ -58,6 +58,9 @@ func (c *TcpConnection) run(buf []byte) gnet.Action {
 			putBuffer(plain)
 			return gnet.None // closed inside the reply's Write
 		}
+		if ac := c.Async(); ac != nil {
+			ac.connectedOverTLS(c)
+		}
 	}
 	switch {
 	case c.Status() != StatusEstablished || discarding:
@@ -93,6 +96,11 @@ func (c *TcpConnection) handleClose() {
 func (c *TcpConnection) closeDown() {
 	ac := c.Async()
 	if ac != nil {
+		if ac.tlsPending && c.events().OnError != nil {
+			ac.tlsPending = false
+			err := fmt.Errorf("connect to %s failed: %w", ac.spec.URI, ErrClosedInHandshake)
+			c.call("OnError", func() { c.events().OnError(c, CodeConnectFail, err) })
+		}
 		ac.beginClose()
 	}
 	c.mu.Lock()
@@ -290,6 +298,9 @@ func (c *TcpConnection) fail(code int, err error) {
 	var cf protocols.ConnectFailure
 	if code == CodeProtocol && errors.As(err, &cf) && cf.ConnectFailure() {
 		code = CodeConnectFail // a handshake refused: it never connected
+	}
+	if ac := c.Async(); ac != nil && code == CodeConnectFail {
+		ac.tlsPending = false // told now: not again at close
 	}
 	c.mu.Lock()
 	var r protocols.Replier
