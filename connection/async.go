@@ -238,6 +238,7 @@ func (ac *AsyncTcpConnection) Connect() error {
 	c.setStatus(StatusConnecting)
 	c.mu.Unlock()
 	ac.am.Unlock()
+	ac.track(true)
 	if err := ac.spec.Loops.Execute(ac.spec.Loop, ac.start); err != nil {
 		ac.lost()
 		return ErrStopping
@@ -485,6 +486,7 @@ func openOutbound(gc gnet.Conn, loopID int, a *attempt) (*TcpConnection, gnet.Ac
 	}
 	ac := a.ac
 	ac.forget(a)
+	ac.track(false) // the worker knows it as one of its connections now
 	c := &ac.TcpConnection
 	c.attach(gc, loopID)
 	onConnect := ac.onConnect
@@ -590,8 +592,12 @@ func (failedTransport) Close()                                {}
 // Reconnect connects again after the given delay (at once for 0), as
 // workerman's reconnect: the connection keeps its ID, callbacks and
 // context. Called on an established connection, it closes it first. A
-// later Reconnect replaces an earlier one's delay.
+// later Reconnect replaces an earlier one's delay. Once the worker stops
+// it does nothing, and the worker's Stop cancels those pending.
 func (ac *AsyncTcpConnection) Reconnect(after time.Duration) {
+	if ac.spec.Loops.Stopping() {
+		return
+	}
 	ac.am.Lock()
 	if ac.reconnectID != 0 {
 		systimer.Del(ac.reconnectID)
@@ -602,6 +608,7 @@ func (ac *AsyncTcpConnection) Reconnect(after time.Duration) {
 		ac.reconnectNow()
 		return
 	}
+	ac.track(true)
 	ac.reconnectID, _ = systimer.Once(after, func(id timer.ID) {
 		ac.am.Lock()
 		mine := ac.reconnectID == id
@@ -653,9 +660,57 @@ func (ac *AsyncTcpConnection) endClose() {
 	ac.closing = false
 	again := ac.connectAfterClose
 	ac.connectAfterClose = false
+	waiting := ac.reconnectID != 0
 	ac.am.Unlock()
 	if again {
 		_ = ac.Connect()
+	} else if !waiting {
+		ac.track(false)
+	}
+}
+
+// track adds the connection to, or removes it from, the worker's set of
+// outbound connections that connect or wait to reconnect.
+func (ac *AsyncTcpConnection) track(on bool) {
+	g := ac.g.home
+	g.outMu.Lock()
+	defer g.outMu.Unlock()
+	if !on {
+		delete(g.outbound, ac)
+		return
+	}
+	if g.outbound == nil {
+		g.outbound = make(map[*AsyncTcpConnection]struct{})
+	}
+	g.outbound[ac] = struct{}{}
+}
+
+// stopOutbound ends the worker's outbound connections that connect or
+// wait to reconnect, as the worker stops: reconnects are cancelled, and a
+// connect in progress is given up, with its OnClose. Those established
+// are the worker's connections, closed as the others.
+func stopOutbound(g *group) {
+	g.outMu.Lock()
+	list := make([]*AsyncTcpConnection, 0, len(g.outbound))
+	for ac := range g.outbound {
+		list = append(list, ac)
+	}
+	clear(g.outbound)
+	g.outMu.Unlock()
+	var aborted []*AsyncTcpConnection
+	for _, ac := range list {
+		ac.CancelReconnect()
+		if ac.Status() == StatusConnecting {
+			ac.abort()
+			aborted = append(aborted, ac)
+		}
+	}
+	// The aborts run on the loops, which must not stop before.
+	deadline := time.Now().Add(5 * time.Second)
+	for _, ac := range aborted {
+		for ac.Status() == StatusConnecting && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
 	}
 }
 

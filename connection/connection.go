@@ -108,6 +108,10 @@ type group struct {
 	// its flush queues and counters are the worker's (nil in the
 	// worker's group itself).
 	home *group
+	// outbound holds the worker's AsyncTcpConnections that are connecting
+	// or wait to reconnect, which the worker's Stop ends (see async.go).
+	outMu    sync.Mutex
+	outbound map[*AsyncTcpConnection]struct{}
 
 	sendFailures atomic.Uint64 // sends that failed (OnError's CodeSendFail)
 }

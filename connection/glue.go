@@ -24,6 +24,7 @@ func init() {
 	glue.Connections.Close = func(c any) { c.(*TcpConnection).handleClose() }
 	glue.Connections.Stats = func(g any) (uint64, uint64) { return g.(*group).stats() }
 	glue.Connections.NewOutbound = func(g any, spec glue.Outbound) any { return newOutbound(g.(*group), spec) }
+	glue.Connections.StopOutbound = func(g any) { stopOutbound(g.(*group)) }
 	glue.Connections.OpenOutbound = func(gc gnet.Conn, loopID int, a glue.OutboundAttempt) (any, gnet.Action) {
 		c, action := openOutbound(gc, loopID, a.(*attempt))
 		if c == nil {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/gnetworker/gnetworker/connection"
 	"github.com/gnetworker/gnetworker/internal/fdbudget"
+	"github.com/gnetworker/gnetworker/internal/leaktest"
 	"github.com/gnetworker/gnetworker/worker"
 )
 
@@ -253,3 +254,66 @@ func TestAsyncTcpConnectionBadRemote(t *testing.T) {
 }
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// Stop ends the worker's outbound connections whatever their state:
+// established ones close like accepted ones, a connect in progress is
+// given up with its OnClose, a pending reconnect is cancelled; nothing
+// is left behind (goroutines, descriptors counted).
+func TestStopEndsOutboundConnections(t *testing.T) {
+	_, addr := echoServer(t)
+	silent := fullBacklog(t)
+	baseFDs := fdbudget.InUse()
+	baseGoroutines := leaktest.Goroutines()
+
+	w, err := worker.New("tcp://127.0.0.1:0")
+	require.NoError(t, err)
+	w.Count = 2
+	w.Logger = quiet()
+	require.NoError(t, w.Start())
+
+	var closes atomic.Int32
+	mk := func(remote string) *connection.AsyncTcpConnection {
+		ac, err := w.NewAsyncTcpConnection(remote)
+		require.NoError(t, err)
+		ac.ConnectTimeout = time.Minute
+		ac.OnClose = func(c *connection.TcpConnection) {
+			closes.Add(1)
+			c.Async().Reconnect(time.Millisecond) // refused: the worker stops
+		}
+		return ac
+	}
+	established := mk("text://" + addr)
+	up := make(chan struct{})
+	established.OnConnect = func(*connection.TcpConnection) { close(up) }
+	require.NoError(t, established.Connect())
+	<-up
+	connecting := mk("text://" + silent)
+	require.NoError(t, connecting.Connect())
+	waiting := mk("text://" + addr)
+	waiting.Reconnect(time.Hour)
+
+	require.NoError(t, w.Stop())
+	assert.Equal(t, int32(2), closes.Load(), "OnClose of the established and the connecting one")
+	for _, ac := range []*connection.AsyncTcpConnection{established, connecting, waiting} {
+		assert.Contains(t, []connection.Status{connection.StatusClosed, connection.StatusInitial}, ac.Status())
+	}
+	assert.Equal(t, baseFDs, fdbudget.InUse())
+	leaktest.WaitGoroutines(t, baseGoroutines, 10*time.Second)
+}
+
+// fullBacklog listens with a full backlog: a connect to it is never
+// answered (the SYN is dropped).
+func fullBacklog(t *testing.T) string {
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = syscall.Close(fd) })
+	require.NoError(t, syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}))
+	require.NoError(t, syscall.Listen(fd, 0))
+	sa, err := syscall.Getsockname(fd)
+	require.NoError(t, err)
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(sa.(*syscall.SockaddrInet4).Port))
+	filler, err := net.DialTimeout("tcp", addr, 2*time.Second)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = filler.Close() })
+	return addr
+}

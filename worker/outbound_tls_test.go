@@ -4,7 +4,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"net"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -102,19 +101,7 @@ func TestAsyncTcpConnectionUntrustedServer(t *testing.T) {
 // A connect nobody answers (a listener whose backlog is full drops the
 // SYN, as an unroutable address does) fails at ConnectTimeout.
 func TestAsyncTcpConnectionTimesOut(t *testing.T) {
-	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
-	require.NoError(t, err)
-	defer syscall.Close(fd)
-	require.NoError(t, syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}))
-	require.NoError(t, syscall.Listen(fd, 0))
-	sa, err := syscall.Getsockname(fd)
-	require.NoError(t, err)
-	addr := net.JoinHostPort("127.0.0.1", itoaPort(sa.(*syscall.SockaddrInet4).Port))
-	// Fill the backlog: this one is queued, never accepted.
-	filler, err := net.DialTimeout("tcp", addr, 2*time.Second)
-	require.NoError(t, err)
-	defer filler.Close()
-
+	addr := fullBacklog(t)
 	w := client(t)
 	ac, err := w.NewAsyncTcpConnection("text://" + addr)
 	require.NoError(t, err)
@@ -134,7 +121,6 @@ func TestAsyncTcpConnectionTimesOut(t *testing.T) {
 	assert.True(t, strings.Contains(e.errs[0].Error(), "timed out after 300ms"), "%v", e.errs[0])
 }
 
-func itoaPort(p int) string { return strconv.Itoa(p) }
 
 // A server that hangs up before the TLS handshake completes fails the
 // connect too, rather than closing a connection that never opened.

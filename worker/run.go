@@ -16,6 +16,7 @@ import (
 	"github.com/panjf2000/gnet/v2"
 
 	"github.com/gnetworker/gnetworker/connection"
+	"github.com/gnetworker/gnetworker/internal/glue"
 	"github.com/gnetworker/gnetworker/internal/fdbudget"
 )
 
@@ -212,6 +213,7 @@ func (w *Worker) stop() {
 		conns = append(conns, c)
 	}
 	w.mu.Unlock()
+	glue.Connections.StopOutbound(w.group)
 	for _, c := range conns {
 		c.CloseWhenIdle()
 	}

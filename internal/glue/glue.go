@@ -120,6 +120,9 @@ var Connections struct {
 	// meanwhile (timed out, cancelled): the worker then closes gc. Called
 	// from gnet's OnOpen.
 	OpenOutbound func(gc gnet.Conn, loopID int, attempt OutboundAttempt) (conn any, action gnet.Action)
+	// StopOutbound ends a worker's outbound connections that connect or
+	// wait to reconnect (the worker stops).
+	StopOutbound func(group any)
 }
 
 // OutboundAttempt is the gnet context of an outbound connection until
