@@ -121,7 +121,6 @@ func TestAsyncTcpConnectionTimesOut(t *testing.T) {
 	assert.True(t, strings.Contains(e.errs[0].Error(), "timed out after 300ms"), "%v", e.errs[0])
 }
 
-
 // A server that hangs up before the TLS handshake completes fails the
 // connect too, rather than closing a connection that never opened.
 func TestAsyncTcpConnectionHungUpInHandshake(t *testing.T) {

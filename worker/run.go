@@ -16,8 +16,8 @@ import (
 	"github.com/panjf2000/gnet/v2"
 
 	"github.com/gnetworker/gnetworker/connection"
-	"github.com/gnetworker/gnetworker/internal/glue"
 	"github.com/gnetworker/gnetworker/internal/fdbudget"
+	"github.com/gnetworker/gnetworker/internal/glue"
 )
 
 // Start binds the worker's address and serves it in the background. It
