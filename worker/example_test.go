@@ -104,3 +104,42 @@ func ExampleRegisterProtocol() {
 	fmt.Println(string(buf))
 	// Output: 6:got hi9:got there
 }
+
+// An outbound connection, as workerman's AsyncTcpConnection: made from a
+// started worker, it runs on the worker's event loops with the same
+// callbacks and protocols as accepted connections. Here one worker is a
+// text echo server and another connects to it.
+func ExampleWorker_NewAsyncTcpConnection() {
+	server, _ := worker.New("text://127.0.0.1:0")
+	server.Count = 1
+	server.OnMessage = func(c *connection.TcpConnection, line string) { _ = c.Send("echo: " + line) }
+	if err := server.Start(); err != nil {
+		panic(err)
+	}
+	defer server.Stop()
+
+	client, _ := worker.New("tcp://127.0.0.1:0")
+	client.Count = 1
+	if err := client.Start(); err != nil {
+		panic(err)
+	}
+	defer client.Stop()
+
+	done := make(chan struct{})
+	ac, err := client.NewAsyncTcpConnection("text://" + server.Addr().String())
+	if err != nil {
+		panic(err)
+	}
+	ac.OnConnect = func(c *connection.TcpConnection) { _ = c.Send("hello") }
+	ac.OnMessage = func(c *connection.TcpConnection, line string) {
+		fmt.Println(line)
+		_ = c.Close()
+	}
+	ac.OnClose = func(c *connection.TcpConnection) { close(done) }
+	ac.OnError = func(c *connection.TcpConnection, code int, err error) {
+		fmt.Println("error", code, err) // connection.CodeConnectFail when the connect fails
+	}
+	_ = ac.Connect()
+	<-done
+	// Output: echo: hello
+}

@@ -317,3 +317,27 @@ func fullBacklog(t *testing.T) string {
 	t.Cleanup(func() { _ = filler.Close() })
 	return addr
 }
+
+// unix:// and text+unix:// connect to a unix socket.
+func TestAsyncTcpConnectionUnixSocket(t *testing.T) {
+	path := t.TempDir() + "/echo.sock"
+	srv, err := worker.New("text+unix://" + path)
+	require.NoError(t, err)
+	srv.Count = 1
+	srv.Logger = quiet()
+	srv.OnMessage = func(c *connection.TcpConnection, msg string) { _ = c.Send("echo: " + msg) }
+	require.NoError(t, srv.Start())
+	t.Cleanup(func() { _ = srv.Stop() })
+
+	w := client(t)
+	ac, err := w.NewAsyncTcpConnection("text+unix://" + path)
+	require.NoError(t, err)
+	e := newEvents()
+	e.hook(ac)
+	ac.OnConnect = func(c *connection.TcpConnection) { _ = c.Send("over unix") }
+	require.NoError(t, ac.Connect())
+	assert.Equal(t, "message echo: over unix", e.wait(t))
+	assert.Equal(t, path, ac.RemoteAddress())
+	require.NoError(t, ac.Close())
+	assert.Equal(t, "close", e.wait(t))
+}
