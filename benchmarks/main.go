@@ -4,7 +4,8 @@
 // connection, SSE fan-out latency to 10,000 clients, WebSocket echo, idle
 // memory and fan-out against gorilla/websocket, gws and nbio, TLS
 // keep-alive, handshakes and idle memory against net/http and fasthttp on
-// crypto/tls, strictness on raw requests, instructions per request, and the timer wheel against
+// crypto/tls, a TCP relay's throughput and CPU per MiB against an io.Copy
+// relay on net, strictness on raw requests, instructions per request, and the timer wheel against
 // time.AfterFunc. Every server runs as its own process on 127.0.0.1; runs
 // are interleaved over rounds and reported as medians in RESULTS.md with
 // PNG charts. See README.md.
@@ -46,6 +47,7 @@ const (
 	kindTLSHandshake
 	kindTLSIdle
 	kindSSERedis
+	kindProxy
 )
 
 // scenario is one measured situation.
@@ -78,6 +80,7 @@ var scenarios = []*scenario{
 	{Name: "tls-plaintext", Title: "TLS keep-alive plaintext, 256 connections (GET / over https://)", Kind: kindTLSPlain, Conns: 256, Method: "GET", Path: "/", TLS: true},
 	{Name: "tls-handshake", Title: "full TLS handshakes (ECDSA P-256, no resumption), one GET / each", Kind: kindTLSHandshake, Conns: 32, Method: "GET", Path: "/", TLS: true},
 	{Name: "tls-idle", Title: "idle TLS connections: server RSS per connection", Kind: kindTLSIdle},
+	{Name: "proxy", Title: "TCP proxy: throughput and CPU per MiB against an io.Copy relay on net", Kind: kindProxy},
 	{Name: "strictness", Title: "strictness: the shared conformance corpus and held-out smuggling cases", Kind: kindStrict},
 	{Name: "instructions", Title: "instructions per request (GET /, keep-alive and 16-deep pipelined)", Kind: kindInstr},
 	{Name: "timer", Title: "timer wheel vs time.AfterFunc", Kind: kindTimer},
@@ -202,6 +205,8 @@ type results struct {
 	TLSParams  map[string]string
 	// Redis is the sse-fanout-redis phase (sseredis.go).
 	Redis redisResults
+	// Proxy is the proxy phase (proxy.go).
+	Proxy proxyResults
 }
 
 func main() {
@@ -306,6 +311,9 @@ func run(ctx context.Context, o options) error {
 		return err
 	}
 	if err := runTLSPhase(ctx, o, gen, bin, tmp, res); err != nil {
+		return err
+	}
+	if err := runProxyPhase(ctx, o, bin, tmp, res); err != nil {
 		return err
 	}
 	if err := runStrictPhase(ctx, o, bin, tmp, res); err != nil {

@@ -319,6 +319,8 @@ func (r *results) markdown() string {
 			r.wsSection(p, s)
 		case kindTLSPlain, kindTLSHandshake, kindTLSIdle:
 			r.tlsSection(p, s)
+		case kindProxy:
+			r.proxySection(p, s)
 		case kindTimer:
 			p("## %s — `%s`\n\n", s.Title, s.Name)
 			if r.TimerErr != "" {
@@ -447,6 +449,8 @@ func (r *results) charts(dir string) error {
 			err = r.wsChart(dir, s)
 		case kindTLSPlain, kindTLSHandshake, kindTLSIdle:
 			err = r.tlsChart(dir, s)
+		case kindProxy:
+			err = r.proxyChart(dir, s)
 		case kindTimer:
 			var keys []string
 			v := [][]float64{nil, nil}

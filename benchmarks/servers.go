@@ -20,6 +20,7 @@ type serverDef struct {
 	Echo  string // binary for the strictness phase
 	WS    string // binary for the WebSocket scenarios
 	TLS   string // binary for the TLS scenarios, started with -cert and -key
+	Proxy string // binary for the proxy scenario, started with -upstream
 	Loops bool   // takes -count (event loops)
 }
 
@@ -81,6 +82,11 @@ var binaries = map[string]binary{
 	"gorilla":       {Pkg: "./servers/gorilla"},
 	"gws":           {Pkg: "./servers/gws"},
 	"nbio-ws":       {Pkg: "./servers/nbio", Args: []string{"-ws"}},
+
+	"tcpproxy":          {Pkg: "github.com/gnetworker/gnetworker/examples/tcpproxy"},
+	"netproxy":          {Pkg: "./servers/netproxy"},
+	"netproxy-nosplice": {Pkg: "./servers/netproxy", Args: []string{"-nosplice"}},
+	"proxysink":         {Pkg: "./servers/proxysink"},
 }
 
 // binPath is where build puts a binary's package.
@@ -122,6 +128,10 @@ func needs(s *scenario, d *serverDef) []string {
 		return []string{d.WS}
 	case kindTLSPlain, kindTLSHandshake, kindTLSIdle:
 		return []string{d.TLS}
+	case kindProxy:
+		if d.Proxy != "" {
+			return []string{d.Proxy, proxySink}
+		}
 	}
 	return nil
 }
@@ -132,7 +142,7 @@ func needs(s *scenario, d *serverDef) []string {
 func build(ctx context.Context, o options, dir string, res *results) error {
 	pkgs := map[string][]string{} // package -> binary names
 	for _, s := range o.Scenarios {
-		for _, d := range slices.Concat(servers, wsServers, tlsServers) {
+		for _, d := range slices.Concat(servers, wsServers, tlsServers, proxyServers) {
 			for _, n := range needs(s, d) {
 				if n == "" {
 					continue // not one of d's scenarios
