@@ -54,11 +54,13 @@ func (p protocol) NewCodec(c protocols.Conn) protocols.Codec {
 	return &codec{conn: c, max: p.maxMessage, deflate: p.deflate, threshold: p.threshold}
 }
 
-// codec is one connection's framing state. Its methods run under the
-// connection's codec lock.
+// codec is one connection's framing state, a server's or, with masks
+// set, a client's (clientCodec). Its methods run under the connection's
+// codec lock.
 type codec struct {
-	conn protocols.Conn
-	max  int
+	conn  protocols.Conn
+	max   int
+	masks *maskKeys // a client's: its frames are masked, the peer's not; nil on a server
 
 	hdr        frameHeader // of the frame Input measured
 	fragOp     Opcode      // the fragmented message's opcode; 0 when none
@@ -66,6 +68,7 @@ type codec struct {
 	checked    int         // frag[:checked] is valid UTF-8 (text)
 	reply      []byte      // control replies for Reply
 	closing    bool        // a close frame was received or sent
+	awaitClose bool        // a client sent its close and reads on until the server's
 	deflate    bool        // permessage-deflate was negotiated
 	compressed bool        // the message being received is compressed
 	threshold  int
@@ -73,10 +76,10 @@ type codec struct {
 
 // Input measures the next frame.
 func (c *codec) Input(buf []byte) (int, error) {
-	if c.closing {
+	if c.closing && !c.awaitClose {
 		return len(buf), nil // after the close frame: read and dropped
 	}
-	h, ok, err := parseHeader(buf, c.max, c.deflate)
+	h, ok, err := parseHeader(buf, c.max, c.deflate, c.masks == nil)
 	if err != nil {
 		return 0, err
 	}
@@ -102,7 +105,7 @@ func (c *codec) Input(buf []byte) (int, error) {
 // close) and returned for the hooks.
 func (c *codec) Decode(pkg []byte) (any, error) {
 	c.reply = c.reply[:0]
-	if c.closing {
+	if c.closing && !c.awaitClose {
 		return nil, nil
 	}
 	h := c.hdr
@@ -110,7 +113,9 @@ func (c *codec) Decode(pkg []byte) (any, error) {
 	switch h.opcode {
 	case OpPing:
 		data := unmask(nil, payload, h.mask)
-		c.reply = appendFrame(c.reply, OpPong, data)
+		if !c.closing { // nothing follows one's own close frame
+			c.reply = appendFrameTo(c.reply, 0x80|byte(OpPong), data, c.masks)
+		}
 		return Ping(data), nil
 	case OpPong:
 		return Pong(unmask(nil, payload, h.mask)), nil
@@ -147,10 +152,15 @@ func (c *codec) Decode(pkg []byte) (any, error) {
 // was negotiated and it is at least the threshold.
 func (c *codec) appendData(dst []byte, op Opcode, payload []byte) []byte {
 	if !c.deflate || len(payload) < c.threshold {
-		return appendFrame(dst, op, payload)
+		return appendFrameTo(dst, 0x80|byte(op), payload, c.masks)
 	}
-	z := compress(nil, payload)
-	return append(appendHeaderBits(dst, 0xC0|byte(op), len(z)), z...)
+	return appendFrameTo(dst, 0xC0|byte(op), compress(nil, payload), c.masks)
+}
+
+// appendClose appends a close frame from this side: masked on a client.
+func (c *codec) appendClose(dst []byte, code int, reason string) []byte {
+	var p [maxControlPayload]byte
+	return appendFrameTo(dst, 0x80|byte(OpClose), closeBody(&p, code, reason), c.masks)
 }
 
 // checkUTF8 validates the text received so far, failing at the first
@@ -177,7 +187,9 @@ func (c *codec) checkUTF8(fin bool) bool {
 }
 
 // decodeClose validates a close frame, answers it with the same code and
-// asks for the connection to close once that is written.
+// asks for the connection to close once that is written. A client that
+// sent its own close takes the server's as the answer: nothing is sent,
+// and the connection closes.
 func (c *codec) decodeClose(p []byte) (any, error) {
 	ev := Close{Code: CloseNoStatus}
 	switch {
@@ -193,13 +205,17 @@ func (c *codec) decodeClose(p []byte) (any, error) {
 		}
 		ev.Reason = string(p[2:])
 	}
-	if !c.closing {
+	switch {
+	case !c.closing:
 		c.closing = true
 		code := ev.Code
 		if code == CloseNoStatus {
 			code = 0
 		}
-		c.reply = appendClose(c.reply, code, "")
+		c.reply = c.appendClose(c.reply, code, "")
+		c.conn.CloseAsync()
+	case c.awaitClose:
+		c.awaitClose = false
 		c.conn.CloseAsync()
 	}
 	return ev, nil
@@ -211,7 +227,10 @@ func (c *codec) FailureReply() []byte {
 	if c.closing {
 		return nil
 	}
-	c.closing = true
+	c.closing, c.awaitClose = true, false
+	if c.masks != nil {
+		return c.appendClose(nil, CloseInternalError, "internal error")
+	}
 	return internalErrorClose
 }
 
@@ -224,7 +243,10 @@ func (c *codec) Drain() ([]byte, bool) {
 	if c.closing {
 		return nil, true
 	}
-	c.closing = true
+	c.closing, c.awaitClose = true, false
+	if c.masks != nil {
+		return c.appendClose(nil, CloseGoingAway, "client going away"), true
+	}
 	return goingAwayClose, true
 }
 
@@ -235,8 +257,8 @@ func (c *codec) Reply() []byte { return c.reply }
 
 // Encode frames a message: a string as a text frame, a []byte as a binary
 // frame, a Message with its opcode, Ping and Pong, and Close, which starts
-// the close handshake. Once a close frame was sent or received it fails
-// with ErrClosed.
+// the close handshake (a client then reads on until the server's close).
+// Once a close frame was sent or received it fails with ErrClosed.
 func (c *codec) Encode(dst []byte, msg any) ([]byte, error) {
 	if c.closing {
 		return dst, ErrClosed
@@ -246,9 +268,12 @@ func (c *codec) Encode(dst []byte, msg any) ([]byte, error) {
 		if !utf8.ValidString(m) {
 			return dst, errInvalidUTF8
 		}
-		if c.deflate && len(m) >= c.threshold {
+		switch {
+		case c.deflate && len(m) >= c.threshold:
 			dst = c.appendData(dst, OpText, []byte(m))
-		} else {
+		case c.masks != nil:
+			dst = appendMasked(dst, 0x80|byte(OpText), m, c.masks)
+		default:
 			dst = append(appendHeader(dst, OpText, len(m)), m...)
 		}
 	case []byte:
@@ -262,18 +287,18 @@ func (c *codec) Encode(dst []byte, msg any) ([]byte, error) {
 		if len(m) > maxControlPayload {
 			return dst, errBadControl
 		}
-		dst = appendFrame(dst, OpPing, m)
+		dst = appendFrameTo(dst, 0x80|byte(OpPing), []byte(m), c.masks)
 	case Pong:
 		if len(m) > maxControlPayload {
 			return dst, errBadControl
 		}
-		dst = appendFrame(dst, OpPong, m)
+		dst = appendFrameTo(dst, 0x80|byte(OpPong), []byte(m), c.masks)
 	case Close:
 		if m.Code != 0 && !validCloseCode(m.Code) || len(m.Reason) > maxControlPayload-2 {
 			return dst, errCloseCode
 		}
-		c.closing = true
-		dst = appendClose(dst, m.Code, m.Reason)
+		c.closing, c.awaitClose = true, c.masks != nil
+		dst = c.appendClose(dst, m.Code, m.Reason)
 	default:
 		return dst, protocols.ErrUnsupportedMessage
 	}

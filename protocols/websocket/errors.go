@@ -41,6 +41,7 @@ var (
 	errReservedBits   = newCloseError(CloseProtocolError, "reserved bits set")
 	errReservedOpcode = newCloseError(CloseProtocolError, "reserved opcode")
 	errUnmasked       = newCloseError(CloseProtocolError, "client frames must be masked")
+	errMasked         = newCloseError(CloseProtocolError, "server frames must not be masked")
 	errBadLength      = newCloseError(CloseProtocolError, "payload length out of range")
 	errBadControl     = newCloseError(CloseProtocolError, "control frames are at most 125 bytes and never fragmented")
 	errTooBig         = newCloseError(CloseTooBig, "message too big")

@@ -1,8 +1,10 @@
 package websocket
 
 import (
+	"crypto/rand"
 	"encoding/binary"
 	"math"
+	mathrand "math/rand/v2"
 )
 
 // Opcode is a frame's opcode (RFC 6455 section 5.2).
@@ -28,24 +30,26 @@ func (o Opcode) known() bool {
 	return false
 }
 
-// frameHeader is what a client frame's header says.
+// frameHeader is what a frame's header says.
 type frameHeader struct {
 	fin     bool
 	rsv1    bool // a compressed message's first frame (permessage-deflate)
 	opcode  Opcode
-	length  int // payload length
-	mask    [4]byte
-	headLen int // header bytes, mask key included
+	length  int     // payload length
+	mask    [4]byte // zero in a server's frame
+	headLen int     // header bytes, mask key included
 }
 
 // maxControlPayload bounds a control frame's payload (section 5.5).
 const maxControlPayload = 125
 
-// parseHeader reads a client frame's header from buf: ok is false while
-// it is incomplete. Frames a server must refuse are errors with their
-// close code: unmasked, reserved bits or opcodes, fragmented or long
-// control frames, a length with its top bit set or over maxPayload.
-func parseHeader(buf []byte, maxPayload int, deflate bool) (h frameHeader, ok bool, err *CloseError) {
+// parseHeader reads a frame's header from buf: ok is false while it is
+// incomplete. masked says which side sent it: a client, whose frames must
+// be masked (the server's codec), or a server, whose frames must not be
+// (section 5.1). Frames to refuse are errors with their close code: the
+// wrong masking, reserved bits or opcodes, fragmented or long control
+// frames, a length with its top bit set or over maxPayload.
+func parseHeader(buf []byte, maxPayload int, deflate, masked bool) (h frameHeader, ok bool, err *CloseError) {
 	if len(buf) < 2 {
 		return h, false, nil
 	}
@@ -61,8 +65,10 @@ func parseHeader(buf []byte, maxPayload int, deflate bool) (h frameHeader, ok bo
 		return h, false, errReservedBits
 	case !h.opcode.known():
 		return h, false, errReservedOpcode
-	case b1&0x80 == 0:
+	case b1&0x80 == 0 && masked:
 		return h, false, errUnmasked
+	case b1&0x80 != 0 && !masked:
+		return h, false, errMasked
 	}
 	n := int(b1 & 0x7F)
 	h.headLen = 2
@@ -93,11 +99,13 @@ func parseHeader(buf []byte, maxPayload int, deflate bool) (h frameHeader, ok bo
 	if n > maxPayload {
 		return h, false, errTooBig
 	}
-	if len(buf) < h.headLen+4 {
-		return h, false, nil
+	if masked {
+		if len(buf) < h.headLen+4 {
+			return h, false, nil
+		}
+		copy(h.mask[:], buf[h.headLen:h.headLen+4])
+		h.headLen += 4
 	}
-	copy(h.mask[:], buf[h.headLen:h.headLen+4])
-	h.headLen += 4
 	h.length = n
 	return h, true, nil
 }
@@ -106,8 +114,17 @@ func parseHeader(buf []byte, maxPayload int, deflate bool) (h frameHeader, ok bo
 func unmask(dst, payload []byte, key [4]byte) []byte {
 	start := len(dst)
 	dst = append(dst, payload...)
-	b := dst[start:]
+	maskBytes(dst[start:], key)
+	return dst
+}
+
+// maskBytes masks (or unmasks) b in place with key, b[0] taking key[0]
+// (section 5.3). A zero key, a server frame's, changes nothing.
+func maskBytes(b []byte, key [4]byte) {
 	k := binary.LittleEndian.Uint32(key[:])
+	if k == 0 {
+		return
+	}
 	k64 := uint64(k) | uint64(k)<<32
 	i := 0
 	for ; i+8 <= len(b); i += 8 {
@@ -116,7 +133,6 @@ func unmask(dst, payload []byte, key [4]byte) []byte {
 	for ; i < len(b); i++ {
 		b[i] ^= key[i&3]
 	}
-	return dst
 }
 
 // appendFrame appends a server frame (unmasked, FIN set) to dst.
@@ -146,11 +162,58 @@ func appendHeaderBits(dst []byte, b0 byte, n int) []byte {
 // appendClose appends a close frame with code and reason (no payload for
 // code 0).
 func appendClose(dst []byte, code int, reason string) []byte {
-	if code == 0 {
-		return appendFrame(dst, OpClose, nil)
-	}
 	var p [maxControlPayload]byte
-	binary.BigEndian.PutUint16(p[:2], uint16(code))
-	n := 2 + copy(p[2:], reason)
-	return appendFrame(dst, OpClose, p[:n])
+	return appendFrame(dst, OpClose, closeBody(&p, code, reason))
+}
+
+// maskKeys makes the masking keys of one client connection's frames. RFC
+// 6455 section 5.3 asks for keys a proxy cannot predict; a ChaCha8
+// stream seeded from crypto/rand is that, at a few nanoseconds a key
+// rather than a system call per frame.
+type maskKeys struct{ rng *mathrand.ChaCha8 }
+
+func newMaskKeys() *maskKeys {
+	var seed [32]byte
+	_, _ = rand.Read(seed[:]) // never fails (crypto/rand)
+	return &maskKeys{rng: mathrand.NewChaCha8(seed)}
+}
+
+// next returns a fresh key.
+func (m *maskKeys) next() (key [4]byte) {
+	binary.LittleEndian.PutUint32(key[:], uint32(m.rng.Uint64()))
+	return key
+}
+
+// appendFrameTo appends a frame whose first byte is b0 (FIN, RSV1,
+// opcode) and whose payload is p: as a server sends it when masks is
+// nil, else masked with a fresh key of masks, as a client must.
+func appendFrameTo(dst []byte, b0 byte, p []byte, masks *maskKeys) []byte {
+	if masks != nil {
+		return appendMasked(dst, b0, p, masks)
+	}
+	return append(appendHeaderBits(dst, b0, len(p)), p...)
+}
+
+// appendMasked appends a client's frame: b0, then payload p masked with
+// a fresh key of masks.
+func appendMasked[P []byte | string](dst []byte, b0 byte, p P, masks *maskKeys) []byte {
+	key := masks.next()
+	start := len(dst)
+	dst = appendHeaderBits(dst, b0, len(p))
+	dst[start+1] |= 0x80
+	dst = append(dst, key[:]...)
+	n := len(dst)
+	dst = append(dst, p...)
+	maskBytes(dst[n:], key)
+	return dst
+}
+
+// closeBody is a close frame's payload: code and reason, none for
+// code 0.
+func closeBody(buf *[maxControlPayload]byte, code int, reason string) []byte {
+	if code == 0 {
+		return nil
+	}
+	binary.BigEndian.PutUint16(buf[:2], uint16(code))
+	return buf[:2+copy(buf[2:], reason)]
 }
