@@ -24,10 +24,17 @@ type heartbeat struct {
 
 // startHeartbeat starts c's heartbeat; it stops when c closes.
 func startHeartbeat(c *connection.TcpConnection, interval time.Duration, maxMissed int) *heartbeat {
+	hb := new(heartbeat)
+	hb.start(c, interval, maxMissed)
+	return hb
+}
+
+// start pings c every interval until it closes, or until maxMissed
+// pings in a row go unanswered.
+func (hb *heartbeat) start(c *connection.TcpConnection, interval time.Duration, maxMissed int) {
 	if maxMissed <= 0 {
 		maxMissed = DefaultMaxMissedPongs
 	}
-	hb := new(heartbeat)
 	id, err := systimer.Add(interval, func(id timer.ID) {
 		if c.Status() != connection.StatusEstablished {
 			systimer.Del(id)
@@ -41,11 +48,10 @@ func startHeartbeat(c *connection.TcpConnection, interval time.Duration, maxMiss
 		_ = c.Send(Ping(nil))
 	})
 	if err != nil {
-		return hb
+		return
 	}
 	hb.id.Store(uint64(id))
 	c.AtClose(func(*connection.TcpConnection) { systimer.Del(timer.ID(hb.id.Load())) })
-	return hb
 }
 
 // pong records that the peer answered.
