@@ -67,8 +67,13 @@ func (p *Prepared) Frame() []byte { return *p.plain }
 
 // For returns the frame for a connection's codec (protocols.PerCodec):
 // compressed for a WebSocket connection that negotiated permessage-deflate
-// and compresses messages this long, else the plain frame.
+// and compresses messages this long, else the plain frame. A client's
+// connection masks every frame with a key of its own, so it gets a frame
+// made for it (held until its handshake completes; none after its close).
 func (p *Prepared) For(cc protocols.Codec) any {
+	if cl, ok := cc.(*clientCodec); ok {
+		return cl.prepared(p.op, p.data)
+	}
 	c, ok := cc.(*codec)
 	if !ok || !c.deflate || len(p.data) < c.threshold {
 		return p.plain
