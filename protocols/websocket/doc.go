@@ -31,4 +31,15 @@
 // context takeover, so a connection keeps no compression window between
 // messages; inflating stops at MaxMessageSize (1009), so a small message
 // cannot be inflated into a huge one.
+//
+// # Client
+//
+// A Client (NewClient) is the protocol of an outbound connection to a
+// ws:// or wss:// URL, workerman's AsyncTcpConnection: its codec sends
+// the handshake request first (protocols.Greeter), holds what is sent
+// until the server's 101 arrives and is checked (a refusal is a
+// HandshakeError, a protocols.ConnectFailure), then frames with the same
+// rules, the other way round: its frames are masked with a fresh key
+// each, the server's must not be (1002). Client.Handler routes the 101 to
+// OnWebSocketConnect and the rest as on the server side.
 package websocket
