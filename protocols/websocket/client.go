@@ -121,11 +121,12 @@ var clientReserved = []string{
 const deflateOffer = "permessage-deflate; server_no_context_takeover; client_no_context_takeover"
 
 // NewClient returns the protocol of connections to u, whose scheme is
-// "ws" or "wss" (the port defaults to 80 and 443): the handshake asks
-// for u's path and query on the host of u (with its port unless it is
-// the default), or the Header's Host. User information in u
-// ("ws://user:pass@host/") becomes a Basic Authorization field unless
-// Header has one. opts may be nil; it is copied.
+// "ws" (or "websocket") or "wss" (the port defaults to 80 and 443); the
+// scheme does not choose the transport, the caller does (TLS for wss).
+// The handshake asks for u's path and query on the host of u (with its
+// port unless it is the default), or the Header's Host. User information
+// in u ("ws://user:pass@host/") becomes a Basic Authorization field
+// unless Header has one. opts may be nil; it is copied.
 //
 // NewClient fails for another scheme, a URL without a host, and header
 // fields or subprotocols that are no valid HTTP tokens and values.
@@ -154,7 +155,7 @@ func NewClient(u *url.URL, opts *ClientOptions) (*Client, error) {
 	}
 	var defaultPort string
 	switch strings.ToLower(u.Scheme) {
-	case "ws":
+	case "ws", "websocket":
 		defaultPort = "80"
 	case "wss":
 		defaultPort = "443"

@@ -60,6 +60,7 @@ func TestClientGreeting(t *testing.T) {
 		{"ws://[::1]:9000/?q", "[::1]:9000", "/?q"},
 		{"ws://[::1]/", "[::1]", "/"},
 		{"WS://Example.com/p%2Fq", "Example.com", "/p%2Fq"},
+		{"websocket://example.com:80/", "example.com", "/"},
 	} {
 		req, _ := greeting(t, newClient(t, tc.url, nil))
 		assert.Equal(t, tc.host, req.Host, tc.url)
