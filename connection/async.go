@@ -84,6 +84,11 @@ type AsyncTcpConnection struct {
 	TLSConfig *tls.Config
 	// TLSHandshakeTimeout bounds the TLS handshake (0: 10 s).
 	TLSHandshakeTimeout time.Duration
+	// Protocol is the connection's protocol, made from the remote's
+	// scheme. Replace it before Connect, and before sending anything, to
+	// configure it: a *websocket.Client made with websocket.NewClient
+	// sends custom headers, subprotocols and hooks.
+	Protocol protocols.Protocol
 
 	spec glue.Outbound
 	g    group
@@ -94,6 +99,7 @@ type AsyncTcpConnection struct {
 	closing           bool // its close runs now: a Connect waits for its end
 	connectAfterClose bool
 	onConnect         func(*TcpConnection) // OnConnect as Connect found it
+	codecOf           protocols.Protocol   // under c.mu: the protocol the codec is of
 	tlsPending        bool                 // loop-only: OnConnect waits for the TLS handshake
 }
 
@@ -123,7 +129,7 @@ func (*attempt) OutboundAttempt() {}
 // newOutbound makes an outbound connection of the worker whose group is
 // wg.
 func newOutbound(wg *group, spec glue.Outbound) *AsyncTcpConnection {
-	ac := &AsyncTcpConnection{spec: spec}
+	ac := &AsyncTcpConnection{spec: spec, Protocol: spec.Protocol, codecOf: spec.Protocol}
 	ac.g = group{owner: wg.owner, config: wg.config, home: wg}
 	ac.g.config.NewTransport = nil // the worker's is a server's
 	if spec.TLS {
@@ -194,7 +200,11 @@ func (ac *AsyncTcpConnection) Conn() *TcpConnection { return &ac.TcpConnection }
 // connects once OnClose has returned. It fails when OnMessage does not
 // suit the protocol, or when the worker stops.
 func (ac *AsyncTcpConnection) Connect() error {
-	onMessage, err := ac.spec.Adapt(ac.OnMessage)
+	p := ac.Protocol
+	if p == nil {
+		return errors.New("connection: AsyncTcpConnection.Protocol is nil")
+	}
+	onMessage, err := ac.spec.Adapt(p, ac.OnMessage)
 	if err != nil {
 		return err
 	}
@@ -214,13 +224,16 @@ func (ac *AsyncTcpConnection) Connect() error {
 	c.mu.Lock()
 	switch st := c.Status(); {
 	case st == StatusInitial:
+		if p != ac.codecOf { // replaced before Connect
+			c.newCodecLocked(ac, p)
+		}
 	case st == StatusClosed && ac.closing:
 		ac.connectAfterClose = true
 		c.mu.Unlock()
 		ac.am.Unlock()
 		return nil
 	case st == StatusClosed:
-		c.resetLocked(ac)
+		c.resetLocked(ac, p)
 	default:
 		c.mu.Unlock()
 		ac.am.Unlock()
@@ -249,9 +262,8 @@ func (ac *AsyncTcpConnection) Connect() error {
 // resetLocked readies a closed connection for another connect: a new
 // codec, no transport, no pipes, every flag as new. The loop-only state
 // is reset when the next socket opens (attach).
-func (c *TcpConnection) resetLocked(ac *AsyncTcpConnection) {
-	c.codec = ac.spec.Protocol.NewCodec(c)
-	c.seq, _ = c.codec.(protocols.Sequencer)
+func (c *TcpConnection) resetLocked(ac *AsyncTcpConnection, p protocols.Protocol) {
+	c.newCodecLocked(ac, p)
 	c.ext.Store(&connExt{async: ac})
 	c.dropOutLocked()
 	c.gnetBuffered, c.inFlight = 0, 0
@@ -260,6 +272,16 @@ func (c *TcpConnection) resetLocked(ac *AsyncTcpConnection) {
 	c.closeAsked.Store(false)
 	c.discardIn, c.stalled, c.full, c.closeAfterFlush = false, false, false, false
 	c.inCallback, c.wakeQueued = true, false
+}
+
+// newCodecLocked gives the connection a codec of p.
+func (c *TcpConnection) newCodecLocked(ac *AsyncTcpConnection, p protocols.Protocol) {
+	if r, ok := c.codec.(protocols.Releaser); ok && c.Status() == StatusInitial {
+		r.Release() // never used
+	}
+	c.codec = p.NewCodec(c)
+	c.seq, _ = c.codec.(protocols.Sequencer)
+	ac.codecOf = p
 }
 
 // start connects, on the connection's loop.
@@ -561,7 +583,7 @@ func (c *TcpConnection) attach(gc gnet.Conn, loopID int) {
 
 // newTLS makes the client side of a TLS transport for the connection.
 func (ac *AsyncTcpConnection) newTLS(c *TcpConnection) glue.Transport {
-	cfg, err := tlstransport.ClientConfig(ac.TLSConfig, ac.spec.Host, tlsALPN(ac.spec.Protocol))
+	cfg, err := tlstransport.ClientConfig(ac.TLSConfig, ac.spec.Host, tlsALPN(ac.codecOf))
 	if err != nil {
 		return failedTransport{err}
 	}

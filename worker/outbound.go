@@ -102,22 +102,27 @@ func parseRemote(remote string) (glue.Outbound, error) {
 	if !ok {
 		return spec, bad("unknown scheme %q", name)
 	}
-	p := s.newProtocol()
-	spec.Protocol = p
-	spec.Adapt = func(h any) (any, error) { return adaptOutbound(s, p, h) }
+	spec.Protocol = s.newProtocol()
+	spec.Adapt = func(p protocols.Protocol, h any) (any, error) { return adaptOutbound(s, p, h) }
 	return spec, nil
 }
 
 // adaptOutbound checks an outbound connection's OnMessage against its
-// protocol, as a worker's.
+// protocol, as a worker's (the scheme binds it when it must: ws://).
 func adaptOutbound(s scheme, p protocols.Protocol, h any) (any, error) {
-	if h == nil {
-		return nil, nil
+	var f MessageHandler
+	if h != nil {
+		var ok bool
+		if f, ok = s.adapt(h); !ok {
+			return nil, fmt.Errorf("connection: OnMessage has type %T; the %q protocol delivers %v: use func(*connection.TcpConnection, %v)",
+				h, p.Name(), s.msgType, s.msgType)
+		}
 	}
-	f, ok := s.adapt(h)
-	if !ok {
-		return nil, fmt.Errorf("connection: OnMessage has type %T; the %q protocol delivers %v: use func(*connection.TcpConnection, %v)",
-			h, p.Name(), s.msgType, s.msgType)
+	if s.bind != nil {
+		return s.bind(p, f), nil
+	}
+	if f == nil {
+		return nil, nil
 	}
 	return f, nil
 }

@@ -146,10 +146,10 @@ type Outbound struct {
 	Protocol protocols.Protocol
 	// TLS: the scheme asks for the ssl transport (wss://).
 	TLS bool
-	// Adapt checks and adapts an OnMessage of the user's to the
-	// protocol's message type; it returns a
-	// func(*connection.TcpConnection, any).
-	Adapt func(onMessage any) (handler any, err error)
+	// Adapt checks and adapts an OnMessage of the user's to the message
+	// type of p (Protocol, or the one the user replaced it with); it
+	// returns a func(*connection.TcpConnection, any).
+	Adapt func(p protocols.Protocol, onMessage any) (handler any, err error)
 }
 
 // LoopHost is the worker's side of its outbound connections.
