@@ -1,5 +1,6 @@
-// Package connection holds TcpConnection, one accepted TCP connection of a
-// worker, after workerman's Connection\TcpConnection.
+// Package connection holds TcpConnection, one TCP connection of a worker,
+// after workerman's Connection\TcpConnection, and AsyncTcpConnection, one
+// the process opens itself, after workerman's AsyncTcpConnection.
 //
 // # Concurrency contract
 //
@@ -34,6 +35,23 @@
 // loop just after the Send returned, never inside it: a sender holding a
 // lock of its own is not called back under it. When everything has been written, OnBufferDrain
 // fires and sends succeed again.
+//
+// A reader that must not outrun a writer pauses: PauseRecv leaves the
+// socket unread, so TCP holds the peer back, until ResumeRecv. Pipe
+// relays one connection's messages to another and pauses and resumes
+// the source by the destination's buffer, so a relay's memory is bounded
+// by MaxSendBufferSize whatever passes through it.
+//
+// # Outbound connections
+//
+// An AsyncTcpConnection (made by worker.Worker.NewAsyncTcpConnection)
+// runs on one of its worker's event loops, as the connections the worker
+// accepts, with callbacks of its own. Connecting never blocks a loop and
+// costs no goroutine per connection: one goroutine of the process's
+// watches every connect in progress, and names are resolved on a small
+// pool. Sends before the connection is established are kept and written
+// once it is. A failed connect reports OnError with CodeConnectFail, then
+// OnClose; Reconnect connects the same object again.
 //
 // # Input
 //
