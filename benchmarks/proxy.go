@@ -87,6 +87,10 @@ type proxyRun struct {
 	PeakRSS   int64         // its VmHWM after it
 	Client    time.Duration // the harness's CPU (the clients)
 	Sink      time.Duration // the upstream's CPU
+	// Others is the CPU the rest of the machine used meanwhile: all
+	// cores' busy time (/proc/stat) less the proxy's, the upstream's and
+	// the harness's. Other work on the shared cores shows here.
+	Others time.Duration
 }
 
 // proxyResults is the proxy phase.
@@ -151,9 +155,9 @@ func runProxyPhase(ctx context.Context, o options, bin, tmp string, res *results
 				}
 				pr.Runs[c.Name][d.Key] = append(pr.Runs[c.Name][d.Key], run)
 				mib := float64(run.Bytes) / (1 << 20)
-				log.Printf("round %d/%d proxy %-11s %-16s %7.0f MiB/s  proxy %.3f ms/MiB (user %.3f sys %.3f)  peak RSS %s",
+				log.Printf("round %d/%d proxy %-11s %-16s %7.0f MiB/s  proxy %.3f ms/MiB (user %.3f sys %.3f)  peak RSS %s  others %.2f cores",
 					r+1, o.Rounds, c.Name, d.Key, mib/run.Elapsed.Seconds(), msPer(run.User+run.Sys, mib),
-					msPer(run.User, mib), msPer(run.Sys, mib), bytesStr(float64(run.PeakRSS)))
+					msPer(run.User, mib), msPer(run.Sys, mib), bytesStr(float64(run.PeakRSS)), run.Others.Seconds()/run.Elapsed.Seconds())
 			}
 		}
 	}
@@ -209,7 +213,7 @@ func proxyOnce(ctx context.Context, l launch, sink *server, c proxyCase, pattern
 
 	run.StartRSS, _ = rssBytes(p.pid)
 	u0, s0 := statUserSys(p.pid)
-	k0, c0 := statCPU(sink.pid), selfCPU()
+	k0, c0, m0 := statCPU(sink.pid), selfCPU(), machineBusy()
 	moved := make([]int64, len(conns))
 	errs := make([]error, len(conns))
 	var wg sync.WaitGroup
@@ -222,6 +226,7 @@ func proxyOnce(ctx context.Context, l launch, sink *server, c proxyCase, pattern
 	u1, s1 := statUserSys(p.pid)
 	run.User, run.Sys = u1-u0, s1-s0
 	run.Sink, run.Client = statCPU(sink.pid)-k0, selfCPU()-c0
+	run.Others = max(0, machineBusy()-m0-run.User-run.Sys-run.Sink-run.Client)
 	run.PeakRSS, _ = statusBytes(p.pid, "VmHWM:")
 	alive := p.alive()
 	p.stop()
@@ -361,6 +366,34 @@ func statusBytes(pid int, field string) (int64, error) {
 		}
 	}
 	return 0, fmt.Errorf("no %s", field)
+}
+
+// machineBusy is the time all cores were busy since boot: /proc/stat's
+// cpu line less idle and iowait, in USER_HZ ticks of 10 ms. Steal (the
+// hypervisor running other guests) counts as busy: it is CPU this
+// machine's processes did not get.
+func machineBusy() time.Duration {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 5 || f[0] != "cpu" {
+		return 0
+	}
+	var busy int64
+	for i, v := range f[1:] {
+		if i == 3 || i == 4 { // idle, iowait
+			continue
+		}
+		if i >= 8 { // guest time is counted in user already
+			break
+		}
+		n, _ := strconv.ParseInt(v, 10, 64)
+		busy += n
+	}
+	return time.Duration(busy) * time.Second / 100
 }
 
 // logErrors counts the upstream's error lines in its log.

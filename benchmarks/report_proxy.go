@@ -12,6 +12,7 @@ type proxyStat struct {
 	MiBs, Min, Max         float64 // MiB/s
 	CPU, User, Sys         float64 // the proxy's ms per MiB
 	Client, Sink           float64 // the clients' and the upstream's ms per MiB
+	Others                 float64 // the rest of the machine's CPU, in cores
 	StartRSS, Peak, MaxRSS float64 // bytes; MaxRSS the largest peak
 	N                      int
 }
@@ -21,7 +22,7 @@ func (pr *proxyResults) stat(cs, key string) (proxyStat, bool) {
 	if len(runs) == 0 {
 		return proxyStat{}, false
 	}
-	var rate, cpu, user, sys, cl, sk, start, peak []float64
+	var rate, cpu, user, sys, cl, sk, oth, start, peak []float64
 	for _, r := range runs {
 		mib := float64(r.Bytes) / (1 << 20)
 		rate = append(rate, mib/r.Elapsed.Seconds())
@@ -30,12 +31,13 @@ func (pr *proxyResults) stat(cs, key string) (proxyStat, bool) {
 		sys = append(sys, msPer(r.Sys, mib))
 		cl = append(cl, msPer(r.Client, mib))
 		sk = append(sk, msPer(r.Sink, mib))
+		oth = append(oth, r.Others.Seconds()/r.Elapsed.Seconds())
 		start = append(start, float64(r.StartRSS))
 		peak = append(peak, float64(r.PeakRSS))
 	}
 	return proxyStat{
 		MiBs: median(rate), Min: slices.Min(rate), Max: slices.Max(rate),
-		CPU: median(cpu), User: median(user), Sys: median(sys), Client: median(cl), Sink: median(sk),
+		CPU: median(cpu), User: median(user), Sys: median(sys), Client: median(cl), Sink: median(sk), Others: median(oth),
 		StartRSS: median(start), Peak: median(peak), MaxRSS: slices.Max(peak), N: len(runs),
 	}, true
 }
@@ -56,9 +58,9 @@ func (r *results) proxySection(p func(string, ...any), s *scenario) {
 	p("The harness's clients (goroutines in the harness process) dial every connection first, then move the bytes on all of them at once; the clock runs from then to the last connection's end: for an upload, the upstream's answer that it read them all; for a download, the end of stream after the last byte. ")
 	p("Every connection's byte count is checked, and the first connection's bytes are checksummed (CRC-32C, a pattern of 1 MiB + 17 bytes repeated) at the far end; a run that loses, adds or changes a byte, stalls for %v or sees the proxy exit fails and is left out of the medians (errors column). ", proxyTimeout)
 	p("A fresh proxy process per run, so that its peak RSS (VmHWM) is that case's; %d round(s), every case against every proxy in turn each round; medians. ", r.Opts.Rounds)
-	p("\"proxy CPU\" is the proxy process's user + system time (all threads, /proc/PID/stat, 10 ms ticks) over the transfer divided by the MiB moved; \"client\" is the harness's own CPU per MiB and \"upstream\" the sink's, for where the rest of the machine went.\n\n")
-	p("| case | proxy | median MiB/s | min – max | vs io.Copy (splice) | proxy CPU ms/MiB | user / sys ms/MiB | proxy RSS at start | peak RSS median (max) | client / upstream CPU ms/MiB | runs | errors |\n")
-	p("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
+	p("\"proxy CPU\" is the proxy process's user + system time (all threads, /proc/PID/stat, 10 ms ticks) over the transfer divided by the MiB moved; \"client\" is the harness's own CPU per MiB and \"upstream\" the sink's, for where the rest of the machine went; \"others\" is what every other process used meanwhile (all cores' busy time from /proc/stat, steal included, less those three), in cores: other work on the shared machine shows there, and with it the throughput is not the proxy's alone.\n\n")
+	p("| case | proxy | median MiB/s | min – max | vs io.Copy (splice) | proxy CPU ms/MiB | user / sys ms/MiB | proxy RSS at start | peak RSS median (max) | client / upstream CPU ms/MiB | others | runs | errors |\n")
+	p("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
 	for _, c := range pr.Cases {
 		base, okb := pr.stat(c.Name, proxyBase)
 		for _, d := range proxyServers {
@@ -66,16 +68,16 @@ func (r *results) proxySection(p func(string, ...any), s *scenario) {
 			st, ok := pr.stat(c.Name, d.Key)
 			e := strings.ReplaceAll(pr.Errs[c.Name][d.Key], "|", "\\|")
 			if !ok {
-				p("| %s | %s | — | | | | | | | | 0 | %s |\n", what, d.Label, e)
+				p("| %s | %s | — | | | | | | | | | 0 | %s |\n", what, d.Label, e)
 				continue
 			}
 			rel := "—"
 			if okb && base.MiBs > 0 {
 				rel = fmt.Sprintf("%.2fx", st.MiBs/base.MiBs)
 			}
-			p("| %s | %s | %.0f | %.0f – %.0f | %s | %.3f | %.3f / %.3f | %s | %s (%s) | %.3f / %.3f | %d | %s |\n",
+			p("| %s | %s | %.0f | %.0f – %.0f | %s | %.3f | %.3f / %.3f | %s | %s (%s) | %.3f / %.3f | %.2f cores | %d | %s |\n",
 				what, d.Label, st.MiBs, st.Min, st.Max, rel, st.CPU, st.User, st.Sys,
-				bytesStr(st.StartRSS), bytesStr(st.Peak), bytesStr(st.MaxRSS), st.Client, st.Sink, st.N, e)
+				bytesStr(st.StartRSS), bytesStr(st.Peak), bytesStr(st.MaxRSS), st.Client, st.Sink, st.Others, st.N, e)
 		}
 	}
 	p("\n![%s](charts/%s.png)\n![%s CPU](charts/%s-cpu.png)\n\n", s.Name, s.Name, s.Name, s.Name)
