@@ -85,9 +85,9 @@ type AsyncTcpConnection struct {
 	// TLSHandshakeTimeout bounds the TLS handshake (0: 10 s).
 	TLSHandshakeTimeout time.Duration
 	// Protocol is the connection's protocol, made from the remote's
-	// scheme. Replace it before Connect, and before sending anything, to
-	// configure it: a *websocket.Client made with websocket.NewClient
-	// sends custom headers, subprotocols and hooks.
+	// scheme. Replace it before the first Send and Connect to configure
+	// it: a *websocket.Client made with websocket.NewClient sends custom
+	// headers and subprotocols, and has the WebSocket hooks.
 	Protocol protocols.Protocol
 
 	spec glue.Outbound
@@ -224,9 +224,7 @@ func (ac *AsyncTcpConnection) Connect() error {
 	c.mu.Lock()
 	switch st := c.Status(); {
 	case st == StatusInitial:
-		if p != ac.codecOf { // replaced before Connect
-			c.newCodecLocked(ac, p)
-		}
+		ac.syncProtocolLocked() // replaced before Connect
 	case st == StatusClosed && ac.closing:
 		ac.connectAfterClose = true
 		c.mu.Unlock()
@@ -272,6 +270,14 @@ func (c *TcpConnection) resetLocked(ac *AsyncTcpConnection, p protocols.Protocol
 	c.closeAsked.Store(false)
 	c.discardIn, c.stalled, c.full, c.closeAfterFlush = false, false, false, false
 	c.inCallback, c.wakeQueued = true, false
+}
+
+// syncProtocolLocked gives a connection not connected yet a codec of its
+// Protocol, if that was replaced. Called with c.mu held.
+func (ac *AsyncTcpConnection) syncProtocolLocked() {
+	if p := ac.Protocol; p != nil && p != ac.codecOf {
+		ac.TcpConnection.newCodecLocked(ac, p)
+	}
 }
 
 // newCodecLocked gives the connection a codec of p.

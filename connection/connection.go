@@ -466,6 +466,9 @@ func (c *TcpConnection) send(v any, raw, closeAfter bool) error {
 		c.Async().abort()
 		return nil
 	}
+	if c.Status() == StatusInitial {
+		c.Async().syncProtocolLocked() // a Protocol replaced encodes this already
+	}
 	if c.Status() >= StatusClosing {
 		c.mu.Unlock()
 		if closeAfter && v == nil {
