@@ -478,6 +478,15 @@ func msf(d time.Duration) float64 { return float64(d) / float64(time.Millisecond
 
 // barChart draws groups of bars (one series per group name) over labels.
 func barChart(path, title, ylabel string, labels, groups []string, values [][]float64) error {
+	p, err := barPlot(title, ylabel, labels, groups, values)
+	if err != nil {
+		return err
+	}
+	return p.Save(9*vg.Inch, 4.5*vg.Inch, path)
+}
+
+// barPlot is barChart's plot, before it is saved.
+func barPlot(title, ylabel string, labels, groups []string, values [][]float64) (*plot.Plot, error) {
 	p := plot.New()
 	p.Title.Text = title
 	p.Y.Label.Text = ylabel
@@ -493,7 +502,7 @@ func barChart(path, title, ylabel string, labels, groups []string, values [][]fl
 		}
 		bc, err := plotter.NewBarChart(vals, w)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		bc.LineStyle.Width = 0
 		bc.Color = plotutil.Color(gi)
@@ -508,7 +517,7 @@ func barChart(path, title, ylabel string, labels, groups []string, values [][]fl
 	}
 	p.Legend.Top = true
 	p.NominalX(labels...)
-	return p.Save(9*vg.Inch, 4.5*vg.Inch, path)
+	return p, nil
 }
 
 // num formats a benchmark value without exponents.

@@ -2,9 +2,12 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"gonum.org/v1/plot/vg"
 )
 
 // proxyStat summarizes one proxy's runs of one case: medians over rounds.
@@ -100,8 +103,30 @@ func (r *results) proxyChart(dir string, s *scenario) error {
 			cpu[i] = append(cpu[i], st.CPU)
 		}
 	}
-	if err := barChart(filepath.Join(dir, s.Name+".png"), "TCP proxy throughput", "MiB/s (median)", cases, labels, rate); err != nil {
+	if err := proxyBars(filepath.Join(dir, s.Name+".png"), "TCP proxy throughput", "MiB/s (median)", cases, labels, rate); err != nil {
 		return err
 	}
-	return barChart(filepath.Join(dir, s.Name+"-cpu.png"), "TCP proxy: the proxy's CPU per MiB", "ms CPU per MiB (median)", cases, labels, cpu)
+	return proxyBars(filepath.Join(dir, s.Name+"-cpu.png"), "TCP proxy: the proxy's CPU per MiB", "ms CPU per MiB (median)", cases, labels, cpu)
+}
+
+// proxyBars is barChart with room for the three bars of the outer cases
+// and, above the tallest bar, for the legend.
+func proxyBars(path, title, ylabel string, cases, labels []string, v [][]float64) error {
+	p, err := barPlot(title, ylabel, cases, labels, v)
+	if err != nil {
+		return err
+	}
+	p.X.Min, p.X.Max = -0.6, float64(len(cases))-0.4
+	top := 0.0
+	for _, row := range v {
+		for _, x := range row {
+			if !math.IsNaN(x) && !math.IsInf(x, 0) {
+				top = max(top, x)
+			}
+		}
+	}
+	if top > 0 {
+		p.Y.Max = top * 1.3
+	}
+	return p.Save(9*vg.Inch, 4.5*vg.Inch, path)
 }
