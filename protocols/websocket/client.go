@@ -291,18 +291,8 @@ func (p *Client) Handler(onMessage func(*connection.TcpConnection, Message)) fun
 			if o.OnWebSocketConnect != nil {
 				o.OnWebSocketConnect(c, m)
 			}
-		case Ping:
-			if o.OnWebSocketPing != nil {
-				o.OnWebSocketPing(c, m)
-			}
-		case Pong:
-			if o.OnWebSocketPong != nil {
-				o.OnWebSocketPong(c, m)
-			}
-		case Close:
-			if o.OnWebSocketClose != nil {
-				o.OnWebSocketClose(c, m.Code, m.Reason)
-			}
+		default:
+			routeControl(c, msg, o.OnWebSocketPing, o.OnWebSocketPong, o.OnWebSocketClose)
 		}
 	}
 }

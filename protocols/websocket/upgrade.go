@@ -157,22 +157,30 @@ func Upgrade(c *connection.TcpConnection, req *http.Request, opts *Options) erro
 
 // route hands a decoded frame to its hook.
 func (o *Options) route(c *connection.TcpConnection, msg any) {
-	switch m := msg.(type) {
-	case Message:
+	if m, ok := msg.(Message); ok {
 		if o.OnMessage != nil {
 			o.OnMessage(c, m)
 		}
+		return
+	}
+	routeControl(c, msg, o.OnWebSocketPing, o.OnWebSocketPong, o.OnWebSocketClose)
+}
+
+// routeControl hands a control frame to its hook (either side's).
+func routeControl(c *connection.TcpConnection, msg any, onPing, onPong func(*connection.TcpConnection, []byte),
+	onClose func(*connection.TcpConnection, int, string)) {
+	switch m := msg.(type) {
 	case Ping:
-		if o.OnWebSocketPing != nil {
-			o.OnWebSocketPing(c, m)
+		if onPing != nil {
+			onPing(c, m)
 		}
 	case Pong:
-		if o.OnWebSocketPong != nil {
-			o.OnWebSocketPong(c, m)
+		if onPong != nil {
+			onPong(c, m)
 		}
 	case Close:
-		if o.OnWebSocketClose != nil {
-			o.OnWebSocketClose(c, m.Code, m.Reason)
+		if onClose != nil {
+			onClose(c, m.Code, m.Reason)
 		}
 	}
 }
