@@ -241,27 +241,8 @@ func deflateAnswerOK(values []string) bool {
 	if !strings.EqualFold(strings.TrimSpace(params[0]), "permessage-deflate") {
 		return false
 	}
-	seen := map[string]bool{}
-	for _, p := range params[1:] {
-		name, value, hasValue := strings.Cut(strings.TrimSpace(p), "=")
-		name = strings.ToLower(strings.TrimSpace(name))
-		value = strings.Trim(strings.TrimSpace(value), `"`)
-		if seen[name] {
-			return false
-		}
-		seen[name] = true
-		switch name {
-		case "server_no_context_takeover", "client_no_context_takeover":
-			if hasValue {
-				return false
-			}
-		case "server_max_window_bits":
-			if !validWindowBits(value) {
-				return false
-			}
-		default:
-			return false
-		}
-	}
-	return seen["server_no_context_takeover"]
+	seen, ok := eachDeflateParam(params[1:], func(name, value string, _ bool) bool {
+		return name == "server_max_window_bits" && validWindowBits(value)
+	})
+	return ok && seen["server_no_context_takeover"]
 }

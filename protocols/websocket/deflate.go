@@ -43,33 +43,44 @@ func acceptDeflate(offers []string) bool {
 // deflateParamsOK checks an offer's parameters: known, not repeated, and
 // leaving the server a 15-bit window.
 func deflateParamsOK(params []string) bool {
+	_, ok := eachDeflateParam(params, func(name, value string, hasValue bool) bool {
+		switch name {
+		case "server_max_window_bits":
+			return value == "15"
+		case "client_max_window_bits":
+			return !hasValue || validWindowBits(value)
+		}
+		return false
+	})
+	return ok
+}
+
+// eachDeflateParam reads the parameters of a permessage-deflate offer or
+// answer, names in lower case and values unquoted: a repeated one, or a
+// value on a context-takeover flag, refuses them all, and check judges
+// every other. It returns the names seen.
+func eachDeflateParam(params []string, check func(name, value string, hasValue bool) bool) (map[string]bool, bool) {
 	seen := map[string]bool{}
 	for _, p := range params {
 		name, value, hasValue := strings.Cut(strings.TrimSpace(p), "=")
 		name = strings.ToLower(strings.TrimSpace(name))
 		value = strings.Trim(strings.TrimSpace(value), `"`)
 		if seen[name] {
-			return false
+			return nil, false
 		}
 		seen[name] = true
 		switch name {
 		case "server_no_context_takeover", "client_no_context_takeover":
 			if hasValue {
-				return false
-			}
-		case "server_max_window_bits":
-			if value != "15" {
-				return false
-			}
-		case "client_max_window_bits":
-			if hasValue && !validWindowBits(value) {
-				return false
+				return nil, false
 			}
 		default:
-			return false
+			if !check(name, value, hasValue) {
+				return nil, false
+			}
 		}
 	}
-	return true
+	return seen, true
 }
 
 func validWindowBits(v string) bool {
