@@ -1,6 +1,7 @@
 package worker_test
 
 import (
+	"bufio"
 	"os"
 	"os/exec"
 	"runtime"
@@ -53,6 +54,13 @@ func runEchoServer() {
 func startEchoProcess(t *testing.T) string {
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), echoServerEnv+"=1")
+	return startChild(t, cmd)
+}
+
+// startChild starts a server process that prints its address (or port)
+// on its first line and stops when its stdin closes, returning that
+// line; the server is stopped when the test ends.
+func startChild(t *testing.T, cmd *exec.Cmd) string {
 	stdin, err := cmd.StdinPipe()
 	require.NoError(t, err)
 	stdout, err := cmd.StdoutPipe()
@@ -69,10 +77,9 @@ func startEchoProcess(t *testing.T) string {
 			<-done
 		}
 	})
-	buf := make([]byte, 64)
-	n, err := stdout.Read(buf)
+	line, err := bufio.NewReader(stdout).ReadString('\n')
 	require.NoError(t, err)
-	return strings.TrimSpace(string(buf[:n]))
+	return strings.TrimSpace(line)
 }
 
 // 10,000 outbound connections from one process to the framework's own

@@ -5,9 +5,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
-	"os"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -50,21 +47,6 @@ func slowRead(r io.Reader, rate int) ([32]byte, int64, error) {
 	}
 }
 
-// peakRSS is a process's peak resident set (VmHWM), in bytes.
-func peakRSS(t *testing.T, pid int) int64 {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
-	require.NoError(t, err)
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			require.NoError(t, err)
-			return kb << 10
-		}
-	}
-	t.Fatal("no VmHWM")
-	return 0
-}
-
 // startProxy starts the built example, daemonized, in front of upstream.
 func startProxy(t *testing.T, upstream string) (*proctest.Commander, string, int) {
 	c := proctest.NewCommander(t, "tcpproxy")
@@ -93,7 +75,7 @@ func TestSlowReaderBoundsTheProxy(t *testing.T) {
 			require.NoError(t, err)
 			defer ln.Close()
 			_, addr, pid := startProxy(t, ln.Addr().String())
-			before := peakRSS(t, pid)
+			before := proctest.PeakRSS(t, pid)
 
 			want := sha256.New()
 			_, err = io.Copy(want, pattern())
@@ -134,7 +116,7 @@ func TestSlowReaderBoundsTheProxy(t *testing.T) {
 			assert.Equal(t, int64(size), r.n)
 			assert.Equal(t, [32]byte(want.Sum(nil)), r.sum, "the bytes arrive intact")
 
-			peak := peakRSS(t, pid)
+			peak := proctest.PeakRSS(t, pid)
 			t.Logf("proxy peak RSS: %.1f MiB before, %.1f MiB after 32 MiB %s", float64(before)/(1<<20), float64(peak)/(1<<20), dir)
 			// Without a pause the whole 10 MiB would wait in the proxy.
 			assert.Less(t, peak-before, int64(16<<20), "the proxy's peak RSS grew with what passed through it")

@@ -43,22 +43,6 @@ func (p *pattern) Read(b []byte) (int, error) {
 	return n, nil
 }
 
-// peakRSS is a process's peak resident set (VmHWM), in bytes.
-func peakRSS(t *testing.T, pid int) int64 {
-	t.Helper()
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	require.NoError(t, err)
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			require.NoError(t, err)
-			return kb << 10
-		}
-	}
-	t.Fatal("no VmHWM")
-	return 0
-}
-
 // A 200 MiB upload streams through a server whose peak memory stays under
 // 100 MiB, arrives whole (its SHA-256 matches), and leaves no temporary
 // file behind.
@@ -75,7 +59,7 @@ func TestUpload200MiB(t *testing.T) {
 	pid, err := c.PID()
 	require.NoError(t, err)
 	addr := c.Addr()
-	before := peakRSS(t, pid)
+	before := proctest.PeakRSS(t, pid)
 
 	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	require.NoError(t, err)
@@ -117,7 +101,7 @@ func TestUpload200MiB(t *testing.T) {
 	require.NoError(t, json.Unmarshal(body, &got), string(body))
 	assert.Equal(t, uploaded{Name: "big.bin", Size: size, SHA256: hex.EncodeToString(h.Sum(nil))}, got)
 
-	peak := peakRSS(t, pid)
+	peak := proctest.PeakRSS(t, pid)
 	t.Logf("server peak RSS: %.1f MiB before, %.1f MiB after a %d MiB upload", float64(before)/(1<<20), float64(peak)/(1<<20), size>>20)
 	assert.Less(t, peak, int64(100<<20), "peak RSS")
 	require.Eventually(t, func() bool {
