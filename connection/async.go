@@ -93,6 +93,10 @@ type AsyncTcpConnection struct {
 	spec glue.Outbound
 	g    group
 
+	// gen counts connects: written with c.mu held, with the status, so
+	// that a close asked of one connect (abort) cannot reach the next.
+	gen atomic.Uint64
+
 	am                sync.Mutex // guards what follows
 	attempt           *attempt
 	reconnectID       timer.ID
@@ -246,11 +250,12 @@ func (ac *AsyncTcpConnection) Connect() error {
 		OnPanic:       ac.g.home.events.OnPanic,
 	}
 	ac.onConnect = ac.OnConnect
+	gen := ac.gen.Add(1)
 	c.setStatus(StatusConnecting)
 	c.mu.Unlock()
 	ac.am.Unlock()
 	ac.track(true)
-	if err := ac.spec.Loops.Execute(ac.spec.Loop, ac.start); err != nil {
+	if err := ac.spec.Loops.Execute(ac.spec.Loop, func() { ac.start(gen) }); err != nil {
 		ac.lost()
 		return ErrStopping
 	}
@@ -290,11 +295,12 @@ func (c *TcpConnection) newCodecLocked(ac *AsyncTcpConnection, p protocols.Proto
 	ac.codecOf = p
 }
 
-// start connects, on the connection's loop.
-func (ac *AsyncTcpConnection) start() {
+// start connects, on the connection's loop, for the connect numbered
+// gen.
+func (ac *AsyncTcpConnection) start(gen uint64) {
 	c := &ac.TcpConnection
-	if c.Status() != StatusConnecting {
-		return // closed while the task waited
+	if c.Status() != StatusConnecting || ac.gen.Load() != gen {
+		return // closed while the task waited (and connecting again)
 	}
 	if ac.spec.Loops.Stopping() {
 		ac.connectFailed(nil, ErrStopping)
@@ -472,12 +478,22 @@ func (ac *AsyncTcpConnection) forget(a *attempt) bool {
 	return true
 }
 
-// abort gives up connecting, as Close or Destroy do before the connection
-// is established: the attempt is cancelled and OnClose runs, on the loop.
-func (ac *AsyncTcpConnection) abort() {
+// abort gives up connect gen, as Close or Destroy do before the
+// connection is established: the attempt is cancelled and OnClose runs,
+// on the loop. When gnet opened the socket meanwhile, the connection is
+// destroyed; a later connect (from OnClose) is left alone.
+func (ac *AsyncTcpConnection) abort(gen uint64) {
 	c := &ac.TcpConnection
 	run := func() {
-		if c.Status() != StatusConnecting {
+		if ac.gen.Load() != gen {
+			return // a connect since: not the one the close was asked of
+		}
+		switch c.Status() {
+		case StatusConnecting:
+		case StatusEstablished, StatusClosing:
+			c.Destroy() // opened before this ran
+			return
+		default:
 			return
 		}
 		ac.am.Lock()
@@ -728,8 +744,9 @@ func stopOutbound(g *group) {
 	var aborted []*AsyncTcpConnection
 	for _, ac := range list {
 		ac.CancelReconnect()
+		gen := ac.gen.Load()
 		if ac.Status() == StatusConnecting {
-			ac.abort()
+			ac.abort(gen)
 			aborted = append(aborted, ac)
 		}
 	}

@@ -428,8 +428,10 @@ func (c *TcpConnection) Destroy() {
 		c.mu.Unlock()
 		return
 	case StatusInitial, StatusConnecting: // an outbound connection not open yet
+		ac := c.Async()
+		gen := ac.gen.Load()
 		c.mu.Unlock()
-		c.Async().abort()
+		ac.abort(gen)
 		return
 	}
 	c.setStatus(StatusClosing)
@@ -444,9 +446,16 @@ func (c *TcpConnection) CloseAsync() {
 	if !c.closeAsked.CompareAndSwap(false, true) {
 		return
 	}
+	var gen uint64
+	if ac := c.Async(); ac != nil {
+		gen = ac.gen.Load() // before the status: a connect since is left alone
+	}
 	switch c.Status() {
 	case StatusInitial, StatusConnecting: // an outbound connection not open yet
-		c.Async().abort()
+		c.Async().abort(gen)
+	case StatusClosed:
+		// Nothing to close (an outbound connection that never opened has
+		// no gnet connection).
 	default:
 		// gc was set before the status said so (attach): reading it after
 		// that atomic load is safe.
@@ -462,8 +471,10 @@ func (c *TcpConnection) send(v any, raw, closeAfter bool) error {
 	if closeAfter && c.Status() <= StatusConnecting {
 		// An outbound connection not open yet: there is no one to say
 		// goodbye to (workerman destroys it too).
+		ac := c.Async()
+		gen := ac.gen.Load()
 		c.mu.Unlock()
-		c.Async().abort()
+		ac.abort(gen)
 		return nil
 	}
 	if c.Status() == StatusInitial {

@@ -1,0 +1,181 @@
+package worker_test
+
+import (
+	"net"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/gnetworker/gnetworker/connection"
+	"github.com/gnetworker/gnetworker/internal/fdbudget"
+	"github.com/gnetworker/gnetworker/worker"
+)
+
+// refusedAddr is a loopback address nothing listens on.
+func refusedAddr(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	return addr
+}
+
+// oneLoopClient starts a worker with one event loop that only connects
+// out.
+func oneLoopClient(t *testing.T) *worker.Worker {
+	w, _ := start(t, "tcp", func(w *worker.Worker) { w.Count = 1 })
+	return w
+}
+
+// holdLoop queues a task on the worker's loop i that holds the loop
+// until release is called; entered is closed once it holds it.
+func holdLoop(t *testing.T, w *worker.Worker, i int) (entered <-chan struct{}, release func()) {
+	in, gate := make(chan struct{}), make(chan struct{})
+	require.NoError(t, w.Loop(i).Execute(func() {
+		close(in)
+		<-gate
+	}))
+	var once atomic.Bool
+	release = func() {
+		if once.CompareAndSwap(false, true) {
+			close(gate)
+		}
+	}
+	t.Cleanup(release)
+	return in, release
+}
+
+// connectThenHold connects ac and holds the loop right after the
+// connect's first task (which starts the dial) ran: whatever the dial
+// queues on the loop comes after what the test queues meanwhile.
+func connectThenHold(t *testing.T, w *worker.Worker, ac *connection.AsyncTcpConnection) (release func()) {
+	entered1, release1 := holdLoop(t, w, 0)
+	<-entered1
+	require.NoError(t, ac.Connect())
+	entered2, release2 := holdLoop(t, w, 0)
+	release1()
+	<-entered2
+	return release2
+}
+
+// CloseAsync on an outbound connection whose connect failed (it never
+// had a gnet connection) must not panic.
+func TestReviewCloseAsyncAfterFailedConnect(t *testing.T) {
+	w := client(t)
+	ac, err := w.NewAsyncTcpConnection("text://" + refusedAddr(t))
+	require.NoError(t, err)
+	e := newEvents()
+	e.hook(ac)
+	require.NoError(t, ac.Connect())
+	assert.Equal(t, "error 1", e.wait(t))
+	assert.Equal(t, "close", e.wait(t))
+	require.Equal(t, connection.StatusClosed, ac.Status())
+	assert.NotPanics(t, func() { ac.CloseAsync() })
+}
+
+// A Close made while connecting, whose abort reaches the loop after gnet
+// opened the socket, must still close the connection.
+func TestReviewCloseWhileConnectingRacesOpen(t *testing.T) {
+	_, addr := echoServer(t)
+	w := oneLoopClient(t)
+	ac, err := w.NewAsyncTcpConnection("text://" + addr)
+	require.NoError(t, err)
+	e := newEvents()
+	e.hook(ac)
+	// The loop is held while the dial completes and gnet queues the
+	// registration.
+	release := connectThenHold(t, w, ac)
+	time.Sleep(300 * time.Millisecond)
+	require.Equal(t, connection.StatusConnecting, ac.Status())
+	require.NoError(t, ac.Close())
+	release()
+	for s := e.wait(t); s != "close"; s = e.wait(t) {
+		require.Equal(t, "connect", s)
+	}
+	assert.Equal(t, connection.StatusClosed, ac.Status())
+}
+
+// The same with Destroy and CloseAsync.
+func TestReviewDestroyWhileConnectingRacesOpen(t *testing.T) {
+	for _, how := range []string{"Destroy", "CloseAsync"} {
+		t.Run(how, func(t *testing.T) {
+			_, addr := echoServer(t)
+			w := oneLoopClient(t)
+			ac, err := w.NewAsyncTcpConnection("text://" + addr)
+			require.NoError(t, err)
+			e := newEvents()
+			e.hook(ac)
+			release := connectThenHold(t, w, ac)
+			time.Sleep(300 * time.Millisecond)
+			require.Equal(t, connection.StatusConnecting, ac.Status())
+			if how == "Destroy" {
+				ac.Destroy()
+			} else {
+				ac.CloseAsync()
+			}
+			release()
+			for s := e.wait(t); s != "close"; s = e.wait(t) {
+				require.Equal(t, "connect", s)
+			}
+			assert.Equal(t, connection.StatusClosed, ac.Status())
+		})
+	}
+}
+
+// A second Close made while connecting must not abort the connect that
+// OnClose started after the first: a stale abort gives up the new
+// attempt, and the start tasks of two connects then both dial, opening
+// two sockets for one connection.
+func TestReviewStaleAbortHitsReconnect(t *testing.T) {
+	_, addr := echoServer(t)
+	w := oneLoopClient(t)
+	base := fdbudget.InUse()
+	ac, err := w.NewAsyncTcpConnection("text://" + addr)
+	require.NoError(t, err)
+	e := newEvents()
+	e.hook(ac)
+	var closes, connects atomic.Int32
+	var giveUp atomic.Bool
+	ac.OnConnect = func(c *connection.TcpConnection) {
+		connects.Add(1)
+		e.add("connect")
+	}
+	ac.OnClose = func(c *connection.TcpConnection) {
+		if closes.Add(1) <= 2 && !giveUp.Load() {
+			c.Async().Reconnect(0)
+		}
+		e.add("close")
+	}
+	// Both closes reach the loop after the connect's start and before
+	// its dial can complete.
+	entered, release := holdLoop(t, w, 0)
+	<-entered
+	require.NoError(t, ac.Connect())
+	require.NoError(t, ac.Close())
+	require.NoError(t, ac.Close())
+	release()
+	assert.Equal(t, "close", e.wait(t))
+	assert.Equal(t, "connect", e.wait(t))
+	time.Sleep(500 * time.Millisecond)
+	assert.Equal(t, int32(1), closes.Load(), "OnClose runs for the aborted connect only")
+	assert.Equal(t, int32(1), connects.Load(), "one reconnect, one socket")
+	giveUp.Store(true)
+	ac.Destroy()
+	eventually(t, func() bool { return ac.Status() == connection.StatusClosed }, "closed")
+	time.Sleep(200 * time.Millisecond)
+	assert.Equal(t, base, fdbudget.InUse(), "descriptors counted")
+	assert.Empty(t, connectionsOf(w), "no gnet connection left open")
+}
+
+// connectionsOf lists w's open connections as "id status".
+func connectionsOf(w *worker.Worker) []string {
+	var out []string
+	for _, c := range w.Connections() {
+		out = append(out, strconv.FormatUint(c.ID(), 10)+" "+c.Status().String())
+	}
+	return out
+}
