@@ -144,15 +144,7 @@ func newOutbound(wg *group, spec glue.Outbound) *AsyncTcpConnection {
 	c.workerID = int32(spec.Loop)
 	c.group = &ac.g
 	c.remote = remoteAddr(spec)
-	cfg := wg.config
-	if cfg.MaxSendBufferSize <= 0 {
-		cfg.MaxSendBufferSize = DefaultMaxSendBufferSize
-	}
-	if cfg.MaxPackageSize <= 0 {
-		cfg.MaxPackageSize = DefaultMaxPackageSize
-	}
-	c.maxSend.Store(clampInt32(cfg.MaxSendBufferSize))
-	c.maxPackage.Store(clampInt32(cfg.MaxPackageSize))
+	c.setLimits(wg.config)
 	c.status.Store(int32(StatusInitial))
 	c.closed = true     // no gnet connection yet
 	c.inCallback = true // nothing may wake a loop for it before it opens

@@ -200,15 +200,7 @@ func newConn(gc gnet.Conn, workerID int, proto protocols.Protocol, g *group) *Tc
 	}
 	c.readLocalAddr()
 	g.queueFor(workerID, gc.EventLoop())
-	cfg := g.config
-	if cfg.MaxSendBufferSize <= 0 {
-		cfg.MaxSendBufferSize = DefaultMaxSendBufferSize
-	}
-	if cfg.MaxPackageSize <= 0 {
-		cfg.MaxPackageSize = DefaultMaxPackageSize
-	}
-	c.maxSend.Store(clampInt32(cfg.MaxSendBufferSize))
-	c.maxPackage.Store(clampInt32(cfg.MaxPackageSize))
+	c.setLimits(g.config)
 	c.status.Store(int32(StatusEstablished))
 	c.codec = proto.NewCodec(c)
 	c.seq, _ = c.codec.(protocols.Sequencer)
@@ -218,6 +210,18 @@ func newConn(gc gnet.Conn, workerID int, proto protocols.Protocol, g *group) *Tc
 		}
 	}
 	return c
+}
+
+// setLimits gives the connection the worker's limits, or the defaults.
+func (c *TcpConnection) setLimits(cfg glue.Config) {
+	if cfg.MaxSendBufferSize <= 0 {
+		cfg.MaxSendBufferSize = DefaultMaxSendBufferSize
+	}
+	if cfg.MaxPackageSize <= 0 {
+		cfg.MaxPackageSize = DefaultMaxPackageSize
+	}
+	c.maxSend.Store(clampInt32(cfg.MaxSendBufferSize))
+	c.maxPackage.Store(clampInt32(cfg.MaxPackageSize))
 }
 
 // events are the worker's callbacks.
