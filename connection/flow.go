@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 
 	"github.com/gnetworker/gnetworker/internal/gnetx"
+	"github.com/gnetworker/gnetworker/protocols"
 )
 
 // flow is a connection's receive control: whether reading is paused, and
@@ -14,6 +15,7 @@ import (
 type flow struct {
 	paused  atomic.Bool // PauseRecv asked; the loop carries it out
 	applied bool        // loop-only: the poller's read interest is off
+	held    bool        // loop-only: a pause stopped dispatching with input left
 	pipeTo  atomic.Pointer[TcpConnection]
 
 	mu      sync.Mutex
@@ -99,10 +101,15 @@ func (c *TcpConnection) wakeForFlow() {
 	}
 }
 
-// recvPaused is PauseRecv's state as the loop reads it.
+// recvPaused is PauseRecv's state as the loop reads it, when it has
+// input to dispatch: a pause it sees leaves that input for the resume.
 func (c *TcpConnection) recvPaused() bool {
 	f := c.flowOf()
-	return f != nil && f.paused.Load()
+	if f == nil || !f.paused.Load() {
+		return false
+	}
+	f.held = true
+	return true
 }
 
 // syncRecv makes the poller's read interest match PauseRecv/ResumeRecv.
@@ -126,7 +133,11 @@ func (c *TcpConnection) syncRecv() (resume bool) {
 		f.applied = false
 		_ = gnetx.SetReading(c.gc, true)
 	}
-	return c.in != nil
+	// Only input a pause held back: a partial message kept for its
+	// next bytes must wait for them, not wake the loop again and again.
+	held := f.held
+	f.held = false
+	return held && c.in != nil
 }
 
 // Pipe forwards every message c receives to dest, with backpressure:
@@ -157,6 +168,27 @@ func (c *TcpConnection) Pipe(dest *TcpConnection) {
 	}
 }
 
+// passthroughPipe is the destination of c's pipe when c's codec frames
+// nothing (protocols.Passthrough), so that its input is forwarded as it
+// was read; nil otherwise.
+func (c *TcpConnection) passthroughPipe() *TcpConnection {
+	f := c.flowOf()
+	if f == nil {
+		return nil
+	}
+	dest := f.pipeTo.Load()
+	if dest == nil {
+		return nil
+	}
+	c.mu.Lock()
+	p, ok := c.codec.(protocols.Passthrough)
+	c.mu.Unlock()
+	if !ok || !p.Passthrough() {
+		return nil
+	}
+	return dest
+}
+
 // pipeSend sends msg, received by c, to dest. The send is accepted even
 // when dest's buffer is full (the message was read already and must not
 // be lost); then c pauses. The pause is decided under dest's lock, so a
@@ -168,14 +200,19 @@ func (c *TcpConnection) pipeSend(dest *TcpConnection, msg any) {
 }
 
 // sendFlow is Send for a pipe: a full buffer does not refuse msg, and
-// pauses src (under mu) when dest is full after it.
+// pauses src (under mu) when dest is full after it. msg is not kept: a
+// []byte may be the read buffer itself.
 func (c *TcpConnection) sendFlow(msg any, src *flow) error {
 	c.mu.Lock()
 	if c.Status() >= StatusClosing {
 		c.mu.Unlock()
 		return ErrClosed
 	}
-	err := c.appendLocked(msg, false)
+	raw := false
+	if p, ok := c.codec.(protocols.Passthrough); ok && p.Passthrough() {
+		_, raw = msg.([]byte) // as it is, with its size known
+	}
+	err := c.appendLocked(msg, raw)
 	becameFull := false
 	if err == nil && c.stagedLocked()+int(c.gnetBuffered) >= int(c.maxSend.Load()) && !c.full {
 		c.full, becameFull = true, true

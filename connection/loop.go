@@ -160,6 +160,13 @@ func (c *TcpConnection) readInput(buf []byte) {
 	}
 	off := 0
 	for off < len(data) && c.Status() == StatusEstablished && !c.recvPaused() {
+		if dest := c.passthroughPipe(); dest != nil {
+			// Bytes as they came: forwarded from the read buffer,
+			// copied once, into dest's output.
+			c.pipeSend(dest, data[off:])
+			off = len(data)
+			break
+		}
 		msg, n, err := c.nextMessage(data[off:])
 		if err != nil {
 			c.fail(CodeProtocol, err)

@@ -23,6 +23,18 @@ func (rawCodec) Decode(pkg []byte) (any, error) {
 
 func (rawCodec) Encode(dst []byte, msg any) ([]byte, error) { return AppendBytes(dst, msg) }
 
+// Passthrough reports that the codec's messages are the bytes as they
+// came, and its encoding is none (Passthrough).
+func (rawCodec) Passthrough() bool { return true }
+
+// Passthrough is implemented by codecs with no framing at all (Raw): a
+// message is whatever bytes arrived, and encoding appends them as they
+// are. A connection piping such a codec's input forwards the bytes it
+// read without decoding them into a copy first.
+type Passthrough interface {
+	Passthrough() bool
+}
+
 // AppendBytes appends msg, a []byte or a string, to dst; other types are
 // ErrUnsupportedMessage. Protocols use it for their payloads.
 func AppendBytes(dst []byte, msg any) ([]byte, error) {
