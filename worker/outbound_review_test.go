@@ -4,6 +4,7 @@ import (
 	"net"
 	"strconv"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -178,4 +179,41 @@ func connectionsOf(w *worker.Worker) []string {
 		out = append(out, strconv.FormatUint(c.ID(), 10)+" "+c.Status().String())
 	}
 	return out
+}
+
+// cpuTime is the process's user and system CPU time so far.
+func cpuTime(t *testing.T) time.Duration {
+	var ru syscall.Rusage
+	require.NoError(t, syscall.Getrusage(syscall.RUSAGE_SELF, &ru))
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// A connection that has a flow (it paused once, or pipes) and holds a
+// partial message must wait for the rest quietly: it must not wake its
+// loop again and again while the input it holds cannot be parsed.
+func TestReviewPartialInputDoesNotSpin(t *testing.T) {
+	got := make(chan string, 1)
+	_, addr := start(t, "text", func(w *worker.Worker) {
+		w.OnConnect = func(c *connection.TcpConnection) {
+			c.PauseRecv()
+			c.ResumeRecv()
+		}
+		w.OnMessage = func(c *connection.TcpConnection, msg string) { got <- msg }
+	})
+	conn := dial(t, addr)
+	_, err := conn.Write([]byte("partial"))
+	require.NoError(t, err)
+	time.Sleep(100 * time.Millisecond)
+	before := cpuTime(t)
+	time.Sleep(time.Second)
+	spent := cpuTime(t) - before
+	assert.Less(t, spent, 300*time.Millisecond, "CPU spent in a second of waiting for the rest of a line")
+	_, err = conn.Write([]byte(" line\n"))
+	require.NoError(t, err)
+	select {
+	case s := <-got:
+		assert.Equal(t, "partial line", s)
+	case <-time.After(5 * time.Second):
+		t.Fatal("no message")
+	}
 }
