@@ -561,12 +561,12 @@ func (c *TcpConnection) attach(gc gnet.Conn, loopID int) {
 	ac := c.Async()
 	c.closed = false
 	c.pollID, c.pollShift = 0, 0
-	c.localLen = 0
 	c.in = nil
 	c.mu.Lock()
 	c.gc = gc
-	c.mu.Unlock()
+	c.localLen = 0 // under mu, as LocalAddress reads it
 	c.readLocalAddr()
+	c.mu.Unlock()
 	c.group.queueFor(loopID, gc.EventLoop())
 	var t glue.Transport
 	if strings.EqualFold(ac.Transport, "ssl") || strings.EqualFold(ac.Transport, "tls") {

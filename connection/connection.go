@@ -116,6 +116,15 @@ type group struct {
 	sendFailures atomic.Uint64 // sends that failed (OnError's CodeSendFail)
 }
 
+// homeGroup is the worker's group: g, or the one an outbound
+// connection's group belongs to.
+func (g *group) homeGroup() *group {
+	if g.home != nil {
+		return g.home
+	}
+	return g
+}
+
 // stats sums the group's counters: messages dispatched (each loop counts
 // its own, in its flush queue) and failed sends.
 func (g *group) stats() (messages, sendFailures uint64) {
@@ -262,22 +271,38 @@ func (c *TcpConnection) RemotePort() int { return addrPort(c.remote) }
 
 // LocalAddress is the local address as "ip:port".
 func (c *TcpConnection) LocalAddress() string {
-	if c.localLen == 0 {
+	ip, port := c.localIPPort()
+	if ip == "" {
 		return ""
 	}
-	return net.JoinHostPort(c.LocalIP(), strconv.Itoa(c.LocalPort()))
+	return net.JoinHostPort(ip, strconv.Itoa(port))
 }
 
 // LocalIP is the local IP address.
 func (c *TcpConnection) LocalIP() string {
-	if c.localLen == 0 {
-		return ""
-	}
-	return net.IP(c.local[:c.localLen]).String()
+	ip, _ := c.localIPPort()
+	return ip
 }
 
 // LocalPort is the local port.
-func (c *TcpConnection) LocalPort() int { return int(c.localPort) }
+func (c *TcpConnection) LocalPort() int {
+	_, port := c.localIPPort()
+	return port
+}
+
+// localIPPort reads the local address: under mu for an outbound
+// connection, whose every connect writes it (attach); an accepted
+// connection's is written once, before anyone else sees it.
+func (c *TcpConnection) localIPPort() (string, int) {
+	if c.Async() != nil {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+	}
+	if c.localLen == 0 {
+		return "", int(c.localPort)
+	}
+	return net.IP(c.local[:c.localLen]).String(), int(c.localPort)
+}
 
 // BytesRead counts the bytes received so far.
 func (c *TcpConnection) BytesRead() uint64 { return c.bytesRead.Load() }

@@ -217,3 +217,33 @@ func TestReviewPartialInputDoesNotSpin(t *testing.T) {
 		t.Fatal("no message")
 	}
 }
+
+// LocalAddress may be read from any goroutine while the connection
+// connects (a status page, a log line from a timer).
+func TestReviewLocalAddressWhileConnecting(t *testing.T) {
+	_, addr := echoServer(t)
+	w := client(t)
+	ac, err := w.NewAsyncTcpConnection("text://" + addr)
+	require.NoError(t, err)
+	e := newEvents()
+	e.hook(ac)
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				_ = ac.LocalAddress()
+			}
+		}
+	}()
+	require.NoError(t, ac.Connect())
+	assert.Equal(t, "connect", e.wait(t))
+	close(stop)
+	<-done
+	ac.Destroy()
+	assert.Equal(t, "close", e.wait(t))
+}
