@@ -15,23 +15,34 @@ import "sync"
 // small, and only a send known to be large takes a large buffer; a buffer
 // that grew goes back to the tier its capacity fits.
 
+//
+// A third tier holds buffers of a whole read (gnet reads up to 64 KiB at
+// a time): a relay (Pipe) forwards reads of that size, and growing an
+// 8 KiB buffer to fit each one left a new 72 KiB buffer to the GC per
+// read. Only a send known to be over half of that size takes one.
+
 const (
 	smallBufferSize = 512
 	largeBufferSize = 8 << 10
-	maxPooledSize   = 64 << 10 // larger buffers are left to the GC
+	readBufferSize  = 64 << 10
+	maxPooledSize   = 80 << 10 // larger buffers are left to the GC
 )
 
 var (
 	smallBuffers = sync.Pool{New: func() any { b := make([]byte, 0, smallBufferSize); return &b }}
 	largeBuffers = sync.Pool{New: func() any { b := make([]byte, 0, largeBufferSize); return &b }}
+	readBuffers  = sync.Pool{New: func() any { b := make([]byte, 0, readBufferSize); return &b }}
 )
 
 // getBuffer returns an empty buffer for about n bytes (0: unknown).
 func getBuffer(n int) *[]byte {
 	var b *[]byte
-	if n > smallBufferSize {
+	switch {
+	case n > readBufferSize/2 && n <= readBufferSize:
+		b = readBuffers.Get().(*[]byte)
+	case n > smallBufferSize:
 		b = largeBuffers.Get().(*[]byte)
-	} else {
+	default:
 		b = smallBuffers.Get().(*[]byte)
 	}
 	*b = (*b)[:0]
@@ -46,6 +57,9 @@ func putBuffer(b *[]byte) {
 	}
 	switch c := cap(*b); {
 	case c > maxPooledSize:
+	case c >= readBufferSize:
+		*b = (*b)[:0]
+		readBuffers.Put(b)
 	case c >= largeBufferSize:
 		*b = (*b)[:0]
 		largeBuffers.Put(b)

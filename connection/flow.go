@@ -4,6 +4,8 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/panjf2000/gnet/v2"
+
 	"github.com/gnetworker/gnetworker/internal/gnetx"
 	"github.com/gnetworker/gnetworker/protocols"
 )
@@ -194,15 +196,46 @@ func (c *TcpConnection) passthroughPipe() *TcpConnection {
 // be lost); then c pauses. The pause is decided under dest's lock, so a
 // drain on dest's loop cannot slip between the check and the pause.
 func (c *TcpConnection) pipeSend(dest *TcpConnection, msg any) {
-	if err := dest.sendFlow(msg, c.flowOf()); err != nil && dest.Status() >= StatusClosing {
+	here := c.sameLoop(dest)
+	if err := dest.sendFlow(msg, c.flowOf(), here); err != nil && dest.Status() >= StatusClosing {
 		_ = c.Close() // nowhere to go
+	}
+	if here {
+		dest.flushOnLoop()
+	}
+}
+
+// sameLoop reports whether dest, open, runs on c's event loop, which runs
+// c now: then dest's output is written at once, with no task queued.
+func (c *TcpConnection) sameLoop(dest *TcpConnection) bool {
+	return !dest.closed && c.workerID == dest.workerID && c.group.homeGroup() == dest.group.homeGroup()
+}
+
+// flushOnLoop writes c's staged output now, as the loop would on a wake;
+// the caller runs on c's loop. A connection in its own callback (a pipe
+// back into its source) writes when it leaves it.
+func (c *TcpConnection) flushOnLoop() {
+	if c.closed {
+		return
+	}
+	c.mu.Lock()
+	busy := c.inCallback
+	c.mu.Unlock()
+	if busy {
+		return
+	}
+	if _, woke := c.enter(); woke {
+		c.wakeTransport() // not this flush's to serve
+	}
+	if c.leave() == gnet.Close && !c.closed {
+		_ = c.gc.Close()
 	}
 }
 
 // sendFlow is Send for a pipe: a full buffer does not refuse msg, and
 // pauses src (under mu) when dest is full after it. msg is not kept: a
 // []byte may be the read buffer itself.
-func (c *TcpConnection) sendFlow(msg any, src *flow) error {
+func (c *TcpConnection) sendFlow(msg any, src *flow, flushHere bool) error {
 	c.mu.Lock()
 	if c.Status() >= StatusClosing {
 		c.mu.Unlock()
@@ -220,7 +253,7 @@ func (c *TcpConnection) sendFlow(msg any, src *flow) error {
 	if c.full && src != nil {
 		src.paused.Store(true) // the caller is src's loop: its leave applies it
 	}
-	wake := c.needWakeLocked()
+	wake := !(flushHere && !c.inCallback) && c.needWakeLocked()
 	c.mu.Unlock()
 	if becameFull || err != nil {
 		c.report(becameFull, err)
