@@ -495,6 +495,9 @@ func (ac *AsyncTcpConnection) abort(gen uint64) {
 			for _, from := range []int32{attemptDialing, attemptEnrolling} {
 				if a.state.CompareAndSwap(from, attemptFailed) {
 					fdbudget.Release()
+					// gnet may never open it (its engine stopping): the
+					// place among the enrollments is not its to keep.
+					a.ungate()
 					break
 				}
 			}
@@ -509,7 +512,9 @@ func (ac *AsyncTcpConnection) abort(gen uint64) {
 		c.closeDown()
 	}
 	if err := ac.spec.Loops.Execute(ac.spec.Loop, run); err != nil {
-		ac.lost()
+		// The loop is gone. The caller may hold c.mu (a codec's
+		// CloseAsync), which lost takes.
+		go ac.lost()
 	}
 }
 
@@ -698,10 +703,11 @@ func (ac *AsyncTcpConnection) endClose() {
 	ac.connectAfterClose = false
 	waiting := ac.reconnectID != 0
 	ac.am.Unlock()
-	if again {
-		_ = ac.Connect()
-	} else if !waiting {
-		ac.track(false)
+	if again && ac.Connect() == nil {
+		return
+	}
+	if !waiting {
+		ac.track(false) // connecting no more (or refused: the worker stops)
 	}
 }
 
