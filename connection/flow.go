@@ -264,6 +264,17 @@ func (c *TcpConnection) sendFlow(msg any, src *flow, flushHere bool) error {
 	return err
 }
 
+// pipeDestination reports whether connections pipe into c.
+func (c *TcpConnection) pipeDestination() bool {
+	f := c.flowOf()
+	if f == nil {
+		return false
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.sources) > 0
+}
+
 // drainedFlow resumes the connections piping into c, whose send buffer
 // has drained. Called on c's loop.
 func (c *TcpConnection) drainedFlow() {
