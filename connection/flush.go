@@ -4,8 +4,12 @@ import (
 	"context"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/panjf2000/gnet/v2"
+
+	"github.com/gnetworker/gnetworker/internal/systimer"
+	"github.com/gnetworker/gnetworker/timer"
 )
 
 // A send made outside a connection's own callbacks (from another
@@ -35,6 +39,38 @@ type flushQueue struct {
 	reports      []sendReport
 	spareReports []sendReport
 	queued       bool // a task is on its way to the loop
+
+	// Pipe destinations waiting for gnet to drain their output, run
+	// together every millisecond (TcpConnection.startPoll).
+	drains     []*TcpConnection
+	drainArmed bool // the drain timer is set
+}
+
+// watchDrain has c run within a millisecond, with the loop's other pipe
+// destinations waiting for a drain.
+func (q *flushQueue) watchDrain(c *TcpConnection) {
+	q.mu.Lock()
+	q.drains = append(q.drains, c)
+	arm := !q.drainArmed
+	q.drainArmed = true
+	q.mu.Unlock()
+	if arm {
+		if _, err := systimer.Once(time.Millisecond, q.drainTick); err != nil {
+			q.mu.Lock()
+			q.drainArmed = false
+			q.mu.Unlock()
+		}
+	}
+}
+
+// drainTick queues the watched pipe destinations for the loop.
+func (q *flushQueue) drainTick(timer.ID) {
+	q.mu.Lock()
+	q.drainArmed = false
+	q.conns = append(q.conns, q.drains...)
+	clear(q.drains)
+	q.drains = q.drains[:0]
+	q.scheduleLocked()
 }
 
 // sendReport is what a send has to tell the application: its send buffer
@@ -196,6 +232,9 @@ func (q *flushQueue) Run(context.Context) error {
 		batch[i] = nil
 		if c.closed {
 			continue // its gnet connection is gone
+		}
+		if c.pollID == watchingDrain {
+			c.pollID = 0 // run now: leave watches again if it must
 		}
 		q.act(c, c.run(nil))
 	}

@@ -446,22 +446,37 @@ func (c *TcpConnection) pendingOutput() bool {
 // pollTask wakes the loop on the timing wheel while gnet still holds output
 // for a peer that reads slowly: gnet has no "drained" event. The delay
 // doubles from 1 ms up to 64 ms so that many slow peers cost little. The
-// destination of a pipe polls every millisecond: its source stops reading
+// destination of a pipe is run every millisecond: its source stops reading
 // while it is full, and waiting up to 64 ms to learn of a drain cut a
-// relay's throughput to a third.
+// relay's throughput to a third. One timer of the loop's flush queue
+// serves all of a loop's pipe destinations (watchDrain), rather than a
+// timer and a wake each.
 func (c *TcpConnection) startPoll() {
+	if c.pollID == watchingDrain {
+		return // the loop's drain watch runs it within a millisecond
+	}
 	if c.pollID != 0 {
 		systimer.Del(c.pollID)
 	}
-	switch {
-	case c.pipeDestination():
-		c.pollShift = 1
-	case c.pollShift < 7: // 1 ms, 2 ms, ... 64 ms
+	if c.pipeDestination() {
+		if q := c.flushQueue(); q != nil {
+			c.pollShift = 1
+			c.pollID = watchingDrain
+			q.watchDrain(c)
+			return
+		}
+		c.pollShift = 0
+	}
+	if c.pollShift < 7 { // 1 ms, 2 ms, ... 64 ms
 		c.pollShift++
 	}
 	gc := c.gc
 	c.pollID, _ = systimer.Once(time.Millisecond<<(c.pollShift-1), func(timer.ID) { _ = gc.Wake(nil) })
 }
+
+// watchingDrain is a pollID saying that the loop's drain watch (one timer
+// for all of a loop's pipe destinations) runs the connection next.
+const watchingDrain = ^timer.ID(0)
 
 func (c *TcpConnection) resetPoll() {
 	c.pollShift = 0
@@ -469,7 +484,11 @@ func (c *TcpConnection) resetPoll() {
 }
 
 func (c *TcpConnection) stopPoll() {
-	if c.pollID != 0 {
+	switch c.pollID {
+	case 0:
+	case watchingDrain:
+		c.pollID = 0 // the watch runs it once more, for nothing
+	default:
 		systimer.Del(c.pollID)
 		c.pollID = 0
 	}
