@@ -418,6 +418,14 @@ func (c *TcpConnection) CloseWhenIdle() { c.drain(false) }
 func (c *TcpConnection) EndAtNextBoundary() { c.drain(true) }
 
 func (c *TcpConnection) drain(keepIdle bool) {
+	if c.Status() <= StatusConnecting {
+		// An outbound connection not open yet is idle: Close gives up
+		// its connect.
+		if !keepIdle {
+			_ = c.Close()
+		}
+		return
+	}
 	c.mu.Lock()
 	d, ok := c.codec.(protocols.Drainer) // under mu: SwitchProtocol changes it
 	if !ok {

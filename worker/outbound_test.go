@@ -341,3 +341,26 @@ func TestAsyncTcpConnectionUnixSocket(t *testing.T) {
 	require.NoError(t, ac.Close())
 	assert.Equal(t, "close", e.wait(t))
 }
+
+// CloseWhenIdle (a worker's graceful stop calls it) gives up a connect in
+// progress, whatever the protocol: a ws:// client's codec has boundaries
+// (protocols.Drainer) and still closes.
+func TestCloseWhenIdleWhileConnecting(t *testing.T) {
+	silent := fullBacklog(t)
+	w := client(t)
+	for _, scheme := range []string{"text", "ws"} {
+		ac, err := w.NewAsyncTcpConnection(scheme + "://" + silent)
+		require.NoError(t, err)
+		ac.ConnectTimeout = time.Minute
+		closed := make(chan struct{})
+		ac.OnClose = func(*connection.TcpConnection) { close(closed) }
+		require.NoError(t, ac.Connect())
+		ac.CloseWhenIdle()
+		select {
+		case <-closed:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: CloseWhenIdle left the connect going", scheme)
+		}
+		assert.Equal(t, connection.StatusClosed, ac.Status())
+	}
+}
