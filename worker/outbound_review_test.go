@@ -78,31 +78,11 @@ func TestReviewCloseAsyncAfterFailedConnect(t *testing.T) {
 	assert.NotPanics(t, func() { ac.CloseAsync() })
 }
 
-// A Close made while connecting, whose abort reaches the loop after gnet
-// opened the socket, must still close the connection.
+// A Close, Destroy or CloseAsync made while connecting, whose abort
+// reaches the loop after gnet opened the socket, must still close the
+// connection.
 func TestReviewCloseWhileConnectingRacesOpen(t *testing.T) {
-	_, addr := echoServer(t)
-	w := oneLoopClient(t)
-	ac, err := w.NewAsyncTcpConnection("text://" + addr)
-	require.NoError(t, err)
-	e := newEvents()
-	e.hook(ac)
-	// The loop is held while the dial completes and gnet queues the
-	// registration.
-	release := connectThenHold(t, w, ac)
-	time.Sleep(300 * time.Millisecond)
-	require.Equal(t, connection.StatusConnecting, ac.Status())
-	require.NoError(t, ac.Close())
-	release()
-	for s := e.wait(t); s != "close"; s = e.wait(t) {
-		require.Equal(t, "connect", s)
-	}
-	assert.Equal(t, connection.StatusClosed, ac.Status())
-}
-
-// The same with Destroy and CloseAsync.
-func TestReviewDestroyWhileConnectingRacesOpen(t *testing.T) {
-	for _, how := range []string{"Destroy", "CloseAsync"} {
+	for _, how := range []string{"Close", "Destroy", "CloseAsync"} {
 		t.Run(how, func(t *testing.T) {
 			_, addr := echoServer(t)
 			w := oneLoopClient(t)
@@ -110,12 +90,17 @@ func TestReviewDestroyWhileConnectingRacesOpen(t *testing.T) {
 			require.NoError(t, err)
 			e := newEvents()
 			e.hook(ac)
+			// The loop is held while the dial completes and gnet queues
+			// the registration.
 			release := connectThenHold(t, w, ac)
 			time.Sleep(300 * time.Millisecond)
 			require.Equal(t, connection.StatusConnecting, ac.Status())
-			if how == "Destroy" {
+			switch how {
+			case "Close":
+				require.NoError(t, ac.Close())
+			case "Destroy":
 				ac.Destroy()
-			} else {
+			default:
 				ac.CloseAsync()
 			}
 			release()
