@@ -130,7 +130,19 @@ func (g *Groups) Add(c *connection.TcpConnection) {
 // Bind gives c the uid, replacing the one it had; a uid may have many
 // connections.
 func (g *Groups) Bind(c *connection.TcpConnection, uid string) error {
-	if err := checkName(uid, ErrBadUID); err != nil {
+	return g.update(c, uid, ErrBadUID, func(m *member) {
+		if m.uid != uid {
+			g.unbindLocked(c, m)
+			m.uid = uid
+			g.uids[uid] = g.enterLocked(g.uids[uid], c, g.uidKey(uid))
+		}
+	})
+}
+
+// update checks name against bad, then runs fn with c's membership under
+// the lock, making c a member first.
+func (g *Groups) update(c *connection.TcpConnection, name string, bad error, fn func(m *member)) error {
+	if err := checkName(name, bad); err != nil {
 		return err
 	}
 	g.mu.Lock()
@@ -139,11 +151,7 @@ func (g *Groups) Bind(c *connection.TcpConnection, uid string) error {
 		return ErrClosed
 	}
 	m, hook := g.addLocked(c)
-	if m.uid != uid {
-		g.unbindLocked(c, m)
-		m.uid = uid
-		g.uids[uid] = g.enterLocked(g.uids[uid], c, g.uidKey(uid))
-	}
+	fn(m)
 	g.mu.Unlock()
 	g.hook(c, hook)
 	return nil
@@ -160,22 +168,12 @@ func (g *Groups) Unbind(c *connection.TcpConnection) {
 
 // Join adds c to group.
 func (g *Groups) Join(c *connection.TcpConnection, group string) error {
-	if err := checkName(group, ErrBadGroup); err != nil {
-		return err
-	}
-	g.mu.Lock()
-	if g.closed {
-		g.mu.Unlock()
-		return ErrClosed
-	}
-	m, hook := g.addLocked(c)
-	if !slices.Contains(m.groups, group) {
-		m.groups = append(m.groups, group)
-		g.groups[group] = g.enterLocked(g.groups[group], c, g.groupKey(group))
-	}
-	g.mu.Unlock()
-	g.hook(c, hook)
-	return nil
+	return g.update(c, group, ErrBadGroup, func(m *member) {
+		if !slices.Contains(m.groups, group) {
+			m.groups = append(m.groups, group)
+			g.groups[group] = g.enterLocked(g.groups[group], c, g.groupKey(group))
+		}
+	})
 }
 
 // Leave takes c out of group; c stays a member.
